@@ -1,0 +1,122 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor } from './wait';
+
+/** A `redis-server` child process owned by a test; stop only what you started. */
+export interface RedisServerHandle {
+  readonly host: string;
+  readonly port: number;
+  readonly dir: string;
+  readonly process: ChildProcess;
+  /** SIGTERM the server (it writes its AOF when enabled) and wait for it to exit. */
+  stop(): Promise<void>;
+  /** SIGKILL the server, as a crash would. */
+  kill(): Promise<void>;
+  /** Start again on the same port and data directory (AOF replays if enabled). */
+  restart(): Promise<void>;
+}
+
+export interface RedisServerOptions {
+  /** Enable append-only persistence (for restart tests). @defaultValue false */
+  appendOnly?: boolean;
+  /** A fixed port; a free port is chosen otherwise. */
+  port?: number;
+  /** Extra `redis-server` arguments, such as `['--cluster-enabled', 'yes']`. */
+  extraArgs?: string[];
+}
+
+/** Finds a free loopback TCP port by binding port 0. */
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function ping(host: string, port: number): Promise<boolean> {
+  const { createConnection } = await import('node:net');
+  return await new Promise((resolve) => {
+    const sock = createConnection({ host, port });
+    let buf = '';
+    sock.setTimeout(500);
+    sock.on('connect', () => sock.write('PING\r\n'));
+    sock.on('data', (d) => {
+      buf += d.toString();
+      if (buf.includes('\r\n')) {
+        sock.destroy();
+        resolve(buf.startsWith('+PONG'));
+      }
+    });
+    sock.on('error', () => resolve(false));
+    sock.on('timeout', () => {
+      sock.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/** Spawns a private `redis-server` on loopback and waits until it answers PING. */
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerHandle> {
+  const host = '127.0.0.1';
+  const port = options.port ?? (await freePort());
+  const dir = mkdtempSync(join(tmpdir(), 'graflow-redis-'));
+  const args = [
+    '--port', String(port),
+    '--bind', host,
+    '--dir', dir,
+    '--save', '',
+    '--appendonly', options.appendOnly ? 'yes' : 'no',
+    '--appendfsync', 'always',
+    '--protected-mode', 'no',
+    ...(options.extraArgs ?? []),
+  ];
+  let child: ChildProcess;
+  const launch = async (): Promise<void> => {
+    child = spawn('redis-server', args, { stdio: 'ignore' });
+    await waitFor(() => ping(host, port), { timeoutMs: 10_000, what: `redis-server on ${host}:${port}` });
+  };
+  const exited = (): Promise<void> =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve();
+      else child.once('exit', () => resolve());
+    });
+  await launch();
+  const handle: RedisServerHandle = {
+    host,
+    port,
+    dir,
+    get process() {
+      return child;
+    },
+    async stop() {
+      const done = exited();
+      child.kill('SIGTERM');
+      await done;
+    },
+    async kill() {
+      const done = exited();
+      child.kill('SIGKILL');
+      await done;
+    },
+    async restart() {
+      await launch();
+    },
+  };
+  const cleanup = handle.stop.bind(handle);
+  Object.defineProperty(handle, 'stop', {
+    value: async () => {
+      await cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
+  return handle;
+}

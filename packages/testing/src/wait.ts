@@ -1,0 +1,50 @@
+export interface WaitForOptions {
+  /** Give up after this long. @defaultValue 10000 */
+  timeoutMs?: number;
+  /** Time between checks. @defaultValue 20 */
+  intervalMs?: number;
+  /** Names the awaited condition in the timeout error. */
+  what?: string;
+}
+
+/**
+ * Polls `check` until it returns a truthy value, with a deadline. Tests use this (or events)
+ * instead of bare sleeps, so a slow machine makes a test slower, never flaky.
+ */
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  options: WaitForOptions = {},
+): Promise<NonNullable<T>> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const intervalMs = options.intervalMs ?? 20;
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const suffix = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${options.what ?? 'condition'}${suffix}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Resolves with the first emission of `event`, or rejects after `timeoutMs`. */
+export function onceWithin<T = unknown>(
+  emitter: { once(event: string, fn: (...args: any[]) => void): unknown; off?(event: string, fn: (...args: any[]) => void): unknown },
+  event: string,
+  timeoutMs = 10_000,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for '${event}'`)), timeoutMs);
+    emitter.once(event, (value: T) => {
+      clearTimeout(timer);
+      resolve(value);
+    });
+  });
+}
