@@ -1,0 +1,74 @@
+/**
+ * The contract between `TaskWorker` (the BullMQ side: it executes branches and closes barriers)
+ * and the operable shell around it (CLI, metrics, health, logs). The shell subscribes to these
+ * events instead of reaching into the worker, so metrics and logs are not sprinkled through it.
+ */
+
+/** Structured logger; the CLI supplies one that writes JSON lines. */
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** Redis connection settings shared by the producer, workers, board and exporter. */
+export interface RedisConnectionOptions {
+  host?: string;
+  port?: number;
+  url?: string;
+  username?: string;
+  password?: string;
+  db?: number;
+  tls?: boolean;
+}
+
+export interface TaskWorkerOptions {
+  /** Names this worker in logs and BullMQ. @defaultValue `${hostname}-${pid}` */
+  workerId?: string;
+  /** Redis to connect to. @defaultValue `{ host: '127.0.0.1', port: 6379 }` */
+  redis?: RedisConnectionOptions;
+  /** Namespace of every key (BullMQ queues, graphs, barriers, channels). @defaultValue 'graflow' */
+  keyPrefix?: string;
+  /** Jobs processed at once. @defaultValue 4 */
+  concurrency?: number;
+  /** BullMQ lock duration in ms; a dead worker's jobs are re-run after it lapses. @defaultValue 30000 */
+  lockDurationMs?: number;
+  /** How often BullMQ checks for stalled jobs, in ms. @defaultValue 30000 */
+  stalledIntervalMs?: number;
+  /** How long `stop()` waits for in-flight tasks before aborting them, in ms. @defaultValue 30000 */
+  gracefulShutdownTimeoutMs?: number;
+  logger?: Logger;
+}
+
+/** Counters matching the seed's worker fields; `totalExecutionTime` is in seconds. */
+export interface TaskWorkerMetrics {
+  tasksProcessed: number;
+  tasksSucceeded: number;
+  tasksFailed: number;
+  totalExecutionTime: number;
+  activeTasks: number;
+}
+
+export interface TaskEventInfo {
+  jobId: string;
+  runId: string;
+  groupId: string;
+  taskId: string;
+}
+
+/** Typed, namespaced lifecycle events emitted by `TaskWorker`. */
+export interface TaskWorkerEvents {
+  'task:start': [TaskEventInfo];
+  'task:end': [TaskEventInfo & { status: 'succeeded' | 'failed'; durationMs: number; error?: Error }];
+  'graph:cache': [{ hit: boolean }];
+  'redis:ready': [];
+  'redis:error': [Error];
+  'shutdown:begin': [{ timeoutMs: number }];
+  'shutdown:end': [{ clean: boolean }];
+}
+
+/** What `stop()` reports: `clean` is false when the deadline passed and tasks were aborted. */
+export interface StopResult {
+  clean: boolean;
+}
