@@ -39,6 +39,8 @@ export interface TaskWorkerOptions {
   /** How long `stop()` waits for in-flight tasks before aborting them, in ms. @defaultValue 30000 */
   gracefulShutdownTimeoutMs?: number;
   logger?: Logger;
+  /** The task modules this process loaded, named in `UnknownTaskError` messages. @defaultValue [] */
+  taskModules?: string[];
 }
 
 /** Counters matching the seed's worker fields; `totalExecutionTime` is in seconds. */
@@ -71,4 +73,24 @@ export interface TaskWorkerEvents {
 /** What `stop()` reports: `clean` is false when the deadline passed and tasks were aborted. */
 export interface StopResult {
   clean: boolean;
+}
+
+/**
+ * What the operable shell may rely on. `TaskWorker` (in `task-worker.ts`) implements it and
+ * extends a typed EventEmitter of `TaskWorkerEvents`.
+ */
+export interface TaskWorkerHandle {
+  readonly workerId: string;
+  readonly keyPrefix: string;
+  /** Live counters; read them at any time. */
+  readonly metrics: Readonly<TaskWorkerMetrics>;
+  /** True between a successful `start()` and the beginning of `stop()`. */
+  readonly running: boolean;
+  /** True while the worker's Redis connections are ready. */
+  readonly connected: boolean;
+  start(): Promise<void>;
+  /** Stops fetching, waits for in-flight tasks up to the timeout, then aborts them and closes. */
+  stop(options?: { timeoutMs?: number }): Promise<StopResult>;
+  /** Aborts in-flight tasks and closes at once (the second signal). */
+  forceStop(): Promise<void>;
 }
