@@ -1,0 +1,110 @@
+import {
+  describePolicy,
+  formatJobData,
+  formatJobName,
+  formatReturnValue,
+  isBranchJobData,
+  isGroupJobData,
+  type BranchJobData,
+  type GroupJobData,
+} from '../src/formatters';
+
+const hash = 'ab'.repeat(32);
+const group: GroupJobData = {
+  v: 1,
+  runId: 'run-1',
+  graphHash: hash,
+  groupId: 'fetch_all',
+  groupKey: 'run-1:fetch_all',
+  name: 'fetch',
+  branches: 3,
+  policy: 'strict',
+};
+const branch: BranchJobData = {
+  v: 1,
+  runId: 'run-1',
+  graphHash: hash,
+  nodeId: 'fetch_a',
+  groupId: 'fetch_all',
+  groupKey: 'run-1:fetch_all',
+  branchIndex: 0,
+  taskIds: ['fetch_a', 'parse_a'],
+};
+
+describe('formatJobName', () => {
+  it('names a group by its name, else its id, with the branch count', () => {
+    expect(formatJobName({ name: 'group', data: group })).toBe('group fetch (3 branches)');
+    expect(formatJobName({ name: 'group', data: { ...group, name: undefined, branches: 1 } })).toBe('group fetch_all (1 branch)');
+  });
+
+  it('names a branch by its node', () => {
+    expect(formatJobName({ name: 'branch', data: branch })).toBe('branch fetch_a');
+  });
+
+  it('leaves foreign or malformed jobs as they are', () => {
+    expect(formatJobName({ name: 'email', data: { to: 'x' } })).toBe('email');
+    expect(formatJobName({ name: 'branch', data: { v: 2, nodeId: 'n' } })).toBe('branch');
+    expect(formatJobName({ name: 'group', data: null })).toBe('group');
+    expect(formatJobName({})).toBe('');
+  });
+});
+
+describe('formatJobData', () => {
+  it('summarises a branch as run, group and node', () => {
+    expect(formatJobData(branch)).toEqual({
+      run: 'run-1',
+      group: 'fetch_all',
+      node: 'fetch_a',
+      branch: 0,
+      tasks: ['fetch_a', 'parse_a'],
+      graph: `${hash.slice(0, 12)}…`,
+      groupKey: 'run-1:fetch_all',
+    });
+  });
+
+  it('summarises a group with its policy in words', () => {
+    expect(formatJobData({ ...group, policy: { atLeast: 2 } })).toMatchObject({
+      run: 'run-1',
+      group: 'fetch',
+      groupId: 'fetch_all',
+      branches: 3,
+      policy: 'at least 2',
+    });
+  });
+
+  it('returns anything else unchanged', () => {
+    const foreign = { hello: 'world' };
+    expect(formatJobData(foreign)).toBe(foreign);
+    expect(formatJobData('text')).toBe('text');
+    expect(isBranchJobData({ ...branch, branchIndex: 'x' })).toBe(false);
+    expect(isGroupJobData({ ...group, runId: '' })).toBe(false);
+  });
+});
+
+describe('describePolicy', () => {
+  it.each([
+    ['strict', 'strict'],
+    ['best_effort', 'best_effort'],
+    [{ atLeast: 2 }, 'at least 2'],
+    [{ critical: ['a', 'b'] }, 'critical: a, b'],
+    [{ custom: true }, '{"custom":true}'],
+  ])('%j -> %s', (policy, text) => {
+    expect(describePolicy(policy)).toBe(text);
+  });
+});
+
+describe('formatReturnValue', () => {
+  it('counts a group outcome', () => {
+    const value = { status: 'failed', succeeded: ['a'], failed: [{ taskId: 'b', error: 'boom' }] };
+    expect(formatReturnValue(value)).toEqual({ ...value, summary: '1 succeeded, 1 failed' });
+  });
+
+  it('names the node of a branch and says where its result lives', () => {
+    expect(formatReturnValue({ nodeId: 'fetch_a', ok: true })).toMatchObject({ node: 'fetch_a', ok: true });
+  });
+
+  it('returns anything else unchanged', () => {
+    expect(formatReturnValue(42)).toBe(42);
+    expect(formatReturnValue(null)).toBeNull();
+  });
+});
