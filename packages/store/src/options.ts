@@ -70,9 +70,9 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
   ...Object.keys(GRAPH_STORE_DEFAULTS),
 ]);
 
-function integer(option: string, value: unknown, min: number, max: number, unit: string): number {
+function integer(option: string, value: unknown, min: number, max: number, unit: string, note = ''): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidOptionError(option, value, `an integer ${unit} from ${min} to ${max}`);
+    throw new InvalidOptionError(option, value, `an integer ${unit} from ${min} to ${max}${note}`);
   }
   return value;
 }
@@ -103,7 +103,7 @@ export function resolveGraphStoreOptions(options: GraphStoreOptions): ResolvedGr
   const refreshIntervalMs =
     options.refreshIntervalMs === undefined
       ? Math.min(GRAPH_STORE_DEFAULTS.refreshIntervalMs, Math.floor(ttlMs / 2))
-      : integer('refreshIntervalMs', options.refreshIntervalMs, 0, Math.floor(ttlMs / 2), 'of milliseconds (at most half of ttlSeconds)');
+      : integer('refreshIntervalMs', options.refreshIntervalMs, 0, Math.floor(ttlMs / 2), 'of milliseconds', ' (half of ttlSeconds)');
   const onBackgroundError = options.onBackgroundError ?? (() => undefined);
   if (typeof onBackgroundError !== 'function') {
     throw new InvalidOptionError('onBackgroundError', onBackgroundError, 'a function');
