@@ -1,0 +1,24 @@
+/** Process exit codes of `graflow-worker` and `graflow-exporter`. */
+export const ExitCode = {
+  ok: 0,
+  /** Start-up failed (task modules, Redis, port) or shutdown passed its deadline. */
+  failure: 1,
+  /** Bad command line or environment: an unknown flag or an invalid value. */
+  usage: 2,
+} as const;
+
+/** A bad flag or environment value; the CLI prints `message` (one line) and exits 2. */
+export class CliUsageError extends Error {
+  override readonly name = 'CliUsageError';
+}
+
+/** A start-up failure the operator can act on; the CLI logs `message` (one line) and exits 1. */
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+}
+
+/** The first line of an error's message, for one-line reports without stacks. */
+export function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n', 1)[0]!.trim();
+}

@@ -1,0 +1,135 @@
+import { parseWorkerCli, DEFAULTS, type ResolvedWorkerCliOptions } from '../src/cli/options';
+import { CliUsageError } from '../src/cli/errors';
+
+const TASKS = ['--tasks', './dist/tasks.js'];
+
+async function resolve(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<ResolvedWorkerCliOptions> {
+  const result = await parseWorkerCli(argv, env);
+  if (result.kind !== 'options') throw new Error('expected options, got help');
+  return result.options;
+}
+
+async function usageError(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+  const err = await parseWorkerCli(argv, env).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(CliUsageError);
+  const message = (err as Error).message;
+  expect(message).not.toContain('\n');
+  return message;
+}
+
+describe('worker command line', () => {
+  it('applies the documented defaults, with durations in ms', async () => {
+    const options = await resolve(TASKS);
+    expect(options).toMatchObject({
+      mode: 'worker',
+      redis: { host: DEFAULTS.redisHost, port: DEFAULTS.redisPort },
+      keyPrefix: 'graflow',
+      taskModules: ['./dist/tasks.js'],
+      concurrency: 4,
+      gracefulShutdownTimeoutMs: 30_000,
+      lockDurationMs: 30_000,
+      stalledIntervalMs: 30_000,
+      http: { host: '0.0.0.0', port: 9464 },
+      logLevel: 'info',
+    });
+    expect(options.workerId).toMatch(new RegExp(`-${process.pid}$`));
+  });
+
+  it('reads every flag', async () => {
+    const options = await resolve([
+      '--worker-id', 'w1', '--redis-host', 'redis.local', '--redis-port', '6380', '--redis-key-prefix', '{app}:wf',
+      '--tasks', 'a.js', '--tasks', 'b.mjs', '--concurrency', '8', '--graceful-shutdown-timeout', '2.5',
+      '--metrics-port', '9100', '--metrics-host', '127.0.0.1', '--redis-password', 'pw', '--redis-username', 'u',
+      '--redis-tls', '--lock-duration', '5000', '--stalled-interval', '1000', '--log-level', 'debug',
+    ]);
+    expect(options).toEqual({
+      mode: 'worker',
+      workerId: 'w1',
+      redis: { host: 'redis.local', port: 6380, username: 'u', password: 'pw', tls: true },
+      keyPrefix: '{app}:wf',
+      taskModules: ['a.js', 'b.mjs'],
+      concurrency: 8,
+      gracefulShutdownTimeoutMs: 2_500,
+      lockDurationMs: 5_000,
+      stalledIntervalMs: 1_000,
+      http: { host: '127.0.0.1', port: 9100 },
+      logLevel: 'debug',
+    });
+  });
+
+  it('reads the environment, and a flag wins over its variable', async () => {
+    const env = {
+      WORKER_ID: 'env-w', REDIS_HOST: 'h', REDIS_PORT: '7000', REDIS_PASSWORD: 'secret', REDIS_KEY_PREFIX: 'envp',
+      MAX_CONCURRENT_TASKS: '3', GRAFLOW_TASKS: 'one.js, two.js:three.mjs', GRACEFUL_SHUTDOWN_TIMEOUT: '7', METRICS_PORT: '0',
+    };
+    const fromEnv = await resolve([], env);
+    expect(fromEnv).toMatchObject({
+      workerId: 'env-w', redis: { host: 'h', port: 7000, password: 'secret' }, keyPrefix: 'envp', concurrency: 3,
+      taskModules: ['one.js', 'two.js', 'three.mjs'], gracefulShutdownTimeoutMs: 7_000, http: null,
+    });
+    const flagsWin = await resolve(['--worker-id', 'flag-w', '--redis-port', '7001', '--concurrency', '5', ...TASKS], env);
+    expect(flagsWin).toMatchObject({ workerId: 'flag-w', redis: { port: 7001 }, concurrency: 5, taskModules: ['./dist/tasks.js'] });
+  });
+
+  it('takes a Redis URL, and rediss: turns TLS on', async () => {
+    const options = await resolve([...TASKS], { REDIS_URL: 'rediss://user:pw@cache:6390/0' });
+    expect(options.redis).toEqual({ url: 'rediss://user:pw@cache:6390/0', tls: true });
+    expect(await usageError(['--redis-url', 'redis://x:1', '--redis-port', '2', ...TASKS])).toBe(
+      '--redis-url conflicts with --redis-port: give a URL or a host and port, not both',
+    );
+    expect(await usageError(['--redis-url', 'http://x', ...TASKS])).toContain('--redis-url');
+  });
+
+  it.each([
+    [['--redis-port', '70000'], 'invalid value for --redis-port: "70000" (expected an integer from 1 to 65535)'],
+    [['--redis-port', 'abc'], 'invalid value for --redis-port: "abc"'],
+    [['--concurrency', '0'], 'invalid value for --concurrency: "0" (expected an integer from 1 to 10000)'],
+    [['--concurrency', '1.5'], 'invalid value for --concurrency: "1.5"'],
+    [['--graceful-shutdown-timeout', '-1'], 'invalid value for --graceful-shutdown-timeout: "-1" (expected a number of seconds >= 0)'],
+    [['--log-level', 'loud'], 'invalid value for --log-level: "loud" (expected one of debug, info, warn, error, silent)'],
+    [['--metrics-port', '65536'], 'invalid value for --metrics-port: "65536"'],
+    [['--lock-duration', '0'], 'invalid value for --lock-duration: "0"'],
+    [['--stalled-interval', '-5'], 'invalid value for --stalled-interval: "-5"'],
+    [['--redis-key-prefix', 'a b'], 'invalid value for --redis-key-prefix: "a b"'],
+  ])('rejects %j naming the flag and the value', async (argv, expected) => {
+    expect(await usageError([...TASKS, ...argv])).toContain(expected);
+  });
+
+  it('names the variable when a bad value comes from the environment', async () => {
+    expect(await usageError(TASKS, { REDIS_PORT: '99999' })).toBe(
+      'invalid value for --redis-port (from REDIS_PORT): "99999" (expected an integer from 1 to 65535)',
+    );
+  });
+
+  it('rejects unknown flags, stray arguments and a missing --tasks', async () => {
+    expect(await usageError([...TASKS, '--bogus'])).toContain('bogus');
+    expect(await usageError(['stray', ...TASKS])).toContain('stray');
+    expect(await usageError([])).toContain('--tasks');
+  });
+
+  it('needs no task modules in exporter mode', async () => {
+    const options = await resolve(['--exporter-only']);
+    expect(options).toMatchObject({ mode: 'exporter', taskModules: [] });
+    const forced = await parseWorkerCli([], {}, { scriptName: 'graflow-exporter', exporterOnly: true });
+    expect(forced).toMatchObject({ kind: 'options', options: { mode: 'exporter' } });
+  });
+
+  it('lists every flag with its default and variable in --help', async () => {
+    const result = await parseWorkerCli(['--help'], {});
+    if (result.kind !== 'help') throw new Error('expected help');
+    for (const flag of ['--worker-id', '--redis-host', '--redis-port', '--redis-key-prefix', '--tasks', '--concurrency',
+      '--graceful-shutdown-timeout', '--metrics-port', '--redis-url', '--redis-password', '--redis-username', '--redis-tls',
+      '--lock-duration', '--stalled-interval', '--log-level', '--exporter-only']) {
+      expect(result.text).toContain(flag);
+    }
+    for (const env of ['WORKER_ID', 'REDIS_HOST', 'REDIS_PORT', 'REDIS_URL', 'REDIS_PASSWORD', 'REDIS_KEY_PREFIX',
+      'MAX_CONCURRENT_TASKS', 'GRAFLOW_TASKS', 'GRACEFUL_SHUTDOWN_TIMEOUT', 'METRICS_PORT']) {
+      expect(result.text).toContain(`[env: ${env}]`);
+    }
+    expect(result.text).toContain('[default: 6379]');
+    expect(result.text).toContain('[default: 30]');
+  });
+});
