@@ -1,0 +1,70 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../task-worker-api';
+import { StartupError, firstLine } from '../cli/errors';
+
+/** A probe answers whether the process is in the probed state, and why not when it isn't. */
+export type Probe = () => { ok: true } | { ok: false; reason: string };
+
+export interface OpsHttpOptions {
+  host: string;
+  port: number;
+  registry: Registry;
+  /** `/healthz`: alive and connected to Redis. */
+  health: Probe;
+  /** `/readyz`: taking jobs. Omitted routes answer 404. */
+  ready?: Probe;
+  logger?: Logger;
+}
+
+export interface OpsHttpServer {
+  /** The bound port (the real one when 0 was asked for). */
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Serves `/metrics`, `/healthz` and `/readyz` with node:http; nothing else. */
+export async function startOpsHttpServer(options: OpsHttpOptions): Promise<OpsHttpServer> {
+  const probes: Record<string, Probe | undefined> = { '/healthz': options.health, '/readyz': options.ready };
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed\n');
+    if (path === '/metrics') {
+      const body = await options.registry.metrics();
+      return send(res, 200, body, options.registry.contentType);
+    }
+    const probe = probes[path!];
+    if (!probe) return send(res, 404, 'not found\n');
+    const state = probe();
+    return state.ok ? send(res, 200, 'ok\n') : send(res, 503, `${state.reason}\n`);
+  };
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      options.logger?.error('http request failed', { path: req.url, err });
+      if (!res.headersSent) send(res, 500, 'internal error\n');
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) =>
+      reject(new StartupError(`cannot serve metrics on ${options.host}:${options.port}: ${firstLine(err)}`)),
+    );
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  options.logger?.info('serving /metrics, /healthz and /readyz', { host: options.host, port });
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function send(res: ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}

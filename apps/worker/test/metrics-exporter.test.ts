@@ -1,0 +1,61 @@
+import { Queue } from 'bullmq';
+import { freePort, sharedRedis, uniquePrefix, waitFor } from '@graflow/testing';
+import { TASKS_QUEUE_NAME } from '../src/metrics/queue-depth';
+import { CliProcess, EXPORTER_BIN, WORKER_BIN, killSpawned, runToExit } from './fixtures/cli';
+import { httpGet, metricValue, scrape } from './fixtures/http';
+
+afterEach(killSpawned);
+
+function redisArgs(prefix: string): string[] {
+  const { host, port } = sharedRedis();
+  return ['--redis-host', host, '--redis-port', String(port), '--redis-key-prefix', prefix, '--metrics-host', '127.0.0.1'];
+}
+
+describe('graflow-exporter (spawned)', () => {
+  it('shows a queue depth of 50 after 50 jobs are queued with no worker, and exits 0 on SIGTERM', async () => {
+    const prefix = uniquePrefix('exporter');
+    const queue = new Queue(TASKS_QUEUE_NAME, { connection: sharedRedis(), prefix });
+    try {
+      const metricsPort = await freePort();
+      const exporter = new CliProcess(EXPORTER_BIN, [...redisArgs(prefix), '--metrics-port', String(metricsPort)]);
+      await exporter.waitForLog('exporter started');
+      await waitFor(async () => (await scrape(metricsPort, 'graflow_queue_depth', { key_prefix: prefix })) === 0, { what: 'depth 0' });
+      await queue.addBulk(Array.from({ length: 50 }, (_, i) => ({ name: 'branch', data: { i } })));
+      await waitFor(async () => (await scrape(metricsPort, 'graflow_queue_depth', { key_prefix: prefix })) === 50, { what: 'depth 50' });
+
+      const { body } = await httpGet(metricsPort, '/metrics');
+      // Only the HPA metric: no task counters, no process metrics.
+      expect(body.split('\n').filter((l) => l && !l.startsWith('#'))).toEqual([`graflow_queue_depth{key_prefix="${prefix}"} 50`]);
+      expect((await httpGet(metricsPort, '/healthz')).status).toBe(200);
+
+      exporter.signal('SIGTERM');
+      expect(await exporter.waitForExit()).toEqual({ code: 0, signal: null });
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  });
+
+  it('exits 1 naming host:port and the prefix when Redis is unreachable', async () => {
+    const prefix = uniquePrefix('exporter-down');
+    const deadPort = await freePort();
+    const result = await runToExit(EXPORTER_BIN, ['--redis-port', String(deadPort), '--redis-key-prefix', prefix]);
+    expect(result.code).toBe(1);
+    expect(result.logs).toHaveLength(1);
+    expect(result.logs[0]).toMatchObject({ level: 'error' });
+    expect(result.logs[0]!.msg).toContain(`127.0.0.1:${deadPort}`);
+    expect(result.logs[0]!.msg).toContain(prefix);
+    expect(result.stdout + result.stderr).not.toMatch(/\n\s+at /); // no stack
+  });
+
+  it('is the same program as graflow-worker --exporter-only, which needs no task modules', async () => {
+    const prefix = uniquePrefix('exporter-only');
+    const metricsPort = await freePort();
+    const proc = new CliProcess(WORKER_BIN, [...redisArgs(prefix), '--metrics-port', String(metricsPort), '--exporter-only']);
+    await proc.waitForLog('exporter started');
+    const { body } = await httpGet(metricsPort, '/metrics');
+    expect(metricValue(body, 'graflow_queue_depth', { key_prefix: prefix })).toBe(0);
+    proc.signal('SIGINT');
+    expect((await proc.waitForExit()).code).toBe(0);
+  });
+});
