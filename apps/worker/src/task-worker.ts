@@ -1,0 +1,179 @@
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  CancelRegistry,
+  QUEUE_NAME,
+  RedisRuntime,
+  createJobProcessor,
+  createRedisClient,
+  resolveRedisConfig,
+  RUN_OPTION_DEFAULTS,
+} from '@graflow/core';
+import { resolveTaskWorkerOptions, type ResolvedTaskWorkerOptions } from './task-worker-options';
+import type { StopResult, TaskWorkerEvents, TaskWorkerHandle, TaskWorkerMetrics, TaskWorkerOptions } from './task-worker-api';
+
+/** Aborts in-flight tasks when the graceful-shutdown deadline passes. */
+class ShutdownDeadlineError extends Error {
+  constructor(timeoutMs: number) {
+    super(`worker shutdown deadline (${timeoutMs} ms) passed; the branch goes back to the queue`);
+    this.name = 'ShutdownDeadlineError';
+  }
+}
+
+/**
+ * Executes branches of distributed groups and closes their barriers. It runs only tasks that
+ * this process registered (via its task modules); a job carries ids and a graph hash, never code.
+ *
+ * @example
+ * ```ts
+ * const worker = new TaskWorker({ redis: { host: '127.0.0.1', port: 6379 }, keyPrefix: 'myapp:workflows', concurrency: 4 });
+ * await worker.start();
+ * process.once('SIGTERM', () => void worker.stop());
+ * ```
+ */
+export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWorkerHandle {
+  readonly options: ResolvedTaskWorkerOptions;
+  private readonly counters: TaskWorkerMetrics = { tasksProcessed: 0, tasksSucceeded: 0, tasksFailed: 0, totalExecutionTime: 0, activeTasks: 0 };
+  private readonly shutdown = new AbortController();
+  private readonly cancels = new CancelRegistry();
+  private runtime?: RedisRuntime;
+  private worker?: Worker;
+  private subscriber?: Redis;
+  private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+  private stopping?: Promise<StopResult>;
+
+  constructor(options: TaskWorkerOptions = {}) {
+    super();
+    this.options = resolveTaskWorkerOptions(options, `${hostname()}-${process.pid}`);
+  }
+
+  get workerId(): string {
+    return this.options.workerId;
+  }
+
+  get keyPrefix(): string {
+    return this.options.keyPrefix;
+  }
+
+  get metrics(): Readonly<TaskWorkerMetrics> {
+    return { ...this.counters };
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  get connected(): boolean {
+    return this.runtime?.redis.status === 'ready' && this.worker?.isRunning() === true;
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error(`TaskWorker ${this.workerId} was already started`);
+    const o = this.options;
+    const config = resolveRedisConfig({ ...o.redis, keyPrefix: o.keyPrefix }, 'redis');
+    this.runtime = await RedisRuntime.connect(config, {
+      connectTimeoutMs: RUN_OPTION_DEFAULTS.connectTimeoutMs,
+      noWorkerTimeoutMs: RUN_OPTION_DEFAULTS.noWorkerTimeoutMs,
+      ttlSeconds: RUN_OPTION_DEFAULTS.runTtlSeconds,
+      maxPayloadBytes: RUN_OPTION_DEFAULTS.maxPayloadBytes,
+    });
+    this.subscriber = this.runtime.redis.duplicate();
+    this.subscriber.on('error', () => undefined);
+    await this.cancels.listen(this.subscriber, o.keyPrefix);
+    const log = o.logger;
+    const processor = createJobProcessor({
+      runtime: this.runtime,
+      cancels: this.cancels,
+      shutdownSignal: this.shutdown.signal,
+      loadedModules: o.taskModules,
+      onGraphLoad: (hit) => this.emit('graph:cache', { hit }),
+      onBranch: (event, info) => {
+        const fields = { runId: info.runId, groupId: info.groupId, taskId: info.taskId, jobId: info.jobId };
+        if (event === 'start') {
+          this.counters.activeTasks++;
+          log?.debug('branch started', fields);
+          this.emit('task:start', fields);
+          return;
+        }
+        const durationMs = info.durationMs ?? 0;
+        this.counters.activeTasks = Math.max(0, this.counters.activeTasks - 1);
+        this.counters.tasksProcessed++;
+        this.counters.totalExecutionTime += durationMs / 1000;
+        if (info.ok) this.counters.tasksSucceeded++;
+        else this.counters.tasksFailed++;
+        const error = info.error instanceof Error ? info.error : undefined;
+        if (info.ok) log?.info('branch succeeded', { ...fields, durationMs });
+        else log?.warn('branch failed', { ...fields, durationMs, error: error?.message });
+        this.emit('task:end', { ...fields, status: info.ok ? 'succeeded' : 'failed', durationMs, ...(error ? { error } : {}) });
+      },
+    });
+    const connection = createRedisClient(config, { blocking: true, connectionName: undefined });
+    this.worker = new Worker(QUEUE_NAME, (job: Job, token?: string) => processor(job, token), {
+      connection,
+      prefix: o.keyPrefix,
+      concurrency: o.concurrency,
+      lockDuration: o.lockDurationMs,
+      stalledInterval: o.stalledIntervalMs,
+      maxStalledCount: o.maxStalledCount,
+      name: o.workerId,
+      autorun: false,
+    });
+    this.worker.on('error', (err) => {
+      this.emit('redis:error', err);
+      log?.warn('worker error', { error: err.message });
+    });
+    this.worker.on('ready', () => this.emit('redis:ready'));
+    this.runtime.redis.on('ready', () => this.emit('redis:ready'));
+    this.state = 'running';
+    void this.worker.run().catch((err: Error) => log?.error('worker loop stopped', { error: err.message }));
+    await this.worker.waitUntilReady();
+    log?.info('worker started', { keyPrefix: o.keyPrefix, concurrency: o.concurrency, tasks: o.taskModules });
+  }
+
+  stop(options: { timeoutMs?: number } = {}): Promise<StopResult> {
+    this.stopping ??= this.doStop(options.timeoutMs ?? this.options.gracefulShutdownTimeoutMs);
+    return this.stopping;
+  }
+
+  private async doStop(timeoutMs: number): Promise<StopResult> {
+    if (this.state !== 'running') {
+      this.state = 'stopped';
+      return { clean: true };
+    }
+    this.state = 'stopping';
+    this.emit('shutdown:begin', { timeoutMs });
+    this.options.logger?.info('shutting down', { timeoutMs, activeTasks: this.counters.activeTasks });
+    const closing = this.worker!.close();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      timer = setTimeout(() => resolve('deadline'), timeoutMs);
+    });
+    const outcome = await Promise.race([closing.then(() => 'closed' as const), deadline]);
+    clearTimeout(timer);
+    const clean = outcome === 'closed';
+    if (!clean) {
+      this.options.logger?.warn('shutdown deadline passed; aborting in-flight tasks', { activeTasks: this.counters.activeTasks });
+      this.shutdown.abort(new ShutdownDeadlineError(timeoutMs));
+      await Promise.race([closing, new Promise((r) => setTimeout(r, 2_000))]);
+      await this.worker!.close(true).catch(() => undefined);
+    }
+    await this.release();
+    this.emit('shutdown:end', { clean });
+    return { clean };
+  }
+
+  async forceStop(): Promise<void> {
+    this.shutdown.abort(new ShutdownDeadlineError(0));
+    this.state = 'stopping';
+    await this.worker?.close(true).catch(() => undefined);
+    await this.release();
+  }
+
+  private async release(): Promise<void> {
+    this.state = 'stopped';
+    this.subscriber?.disconnect();
+    await this.runtime?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,67 @@
+--[[
+  barrier-record: records one branch outcome at most once, counts it, and applies the policy.
+  A redelivered, retried or replayed branch finds its outcome recorded and is not counted again.
+
+  KEYS[1] meta      barrier hash (see barrier-init)
+  KEYS[2] outcomes  hash: branch index -> "ok:" .. value | "fail:" .. error
+  KEYS[3] wake      list the producer blocks on (BLPOP); gets the decision once
+  ARGV[1] index     branch index within the group
+  ARGV[2] status    "ok" | "fail"
+  ARGV[3] payload   msgpack of the branch value, or of the error summary
+  ARGV[4] ttl       seconds
+
+  Returns { code, done, ok, fail, decided }
+    -1  no barrier (expired, or a key prefix mismatch)
+     0  duplicate: this branch was already recorded; nothing changed
+     1  recorded; the group is still pending
+     2  recorded; this call decided success (every branch done)
+     3  recorded; this call decided failure (the caller cancels what is left)
+     4  recorded after the group was decided (late branch, ignored by the decision)
+  Events: RPUSH wake <decision> when this call decides.
+]]
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return { -1, 0, 0, 0, '' }
+end
+if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2] .. ':' .. ARGV[3]) == 0 then
+  local m = redis.call('HMGET', KEYS[1], 'done', 'ok', 'fail', 'decided')
+  return { 0, tonumber(m[1]), tonumber(m[2]), tonumber(m[3]), m[4] }
+end
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+
+local done = redis.call('HINCRBY', KEYS[1], 'done', 1)
+local field = 'fail'
+if ARGV[2] == 'ok' then field = 'ok' end
+redis.call('HINCRBY', KEYS[1], field, 1)
+local m = redis.call('HMGET', KEYS[1], 'total', 'kind', 'param', 'decided', 'ok', 'fail')
+local total, kind, param, decided = tonumber(m[1]), m[2], m[3], m[4]
+local ok, fail = tonumber(m[5]), tonumber(m[6])
+if decided ~= '' then
+  return { 4, done, ok, fail, decided }
+end
+
+local decision = ''
+if kind == 'strict' then
+  if fail > 0 then decision = 'failed' elseif done >= total then decision = 'succeeded' end
+elseif kind == 'best_effort' then
+  if done >= total then decision = 'succeeded' end
+elseif kind == 'atLeast' then
+  if total - fail < tonumber(param) then decision = 'failed' elseif done >= total then decision = 'succeeded' end
+elseif kind == 'critical' then
+  if ARGV[2] == 'fail' and string.find(param, ',' .. ARGV[1] .. ',', 1, true) then
+    decision = 'failed'
+  elseif done >= total then
+    decision = 'succeeded'
+  end
+end
+-- kind == 'custom': the caller evaluates the registered policy and calls barrier-decide.
+
+if decision == '' then
+  return { 1, done, ok, fail, '' }
+end
+redis.call('HSET', KEYS[1], 'decided', decision)
+redis.call('RPUSH', KEYS[3], decision)
+redis.call('EXPIRE', KEYS[3], ARGV[4])
+if decision == 'succeeded' then
+  return { 2, done, ok, fail, decision }
+end
+return { 3, done, ok, fail, decision }

@@ -1,0 +1,43 @@
+/** Per-write options of a channel. */
+export interface ChannelWriteOptions {
+  /** The key expires this long after the write. @defaultValue no expiry (the run's TTL in Redis) */
+  ttlMs?: number;
+}
+
+/**
+ * Shared state of one run, visible to every task (in-process or on workers). Values are
+ * msgpack-encoded on the Redis backend, so Date, Map, Set, Buffer and BigInt round-trip.
+ */
+export interface Channel {
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, options?: ChannelWriteOptions): Promise<void>;
+  delete(key: string): Promise<boolean>;
+  keys(): Promise<string[]>;
+  /** Appends to the list at `key`; returns the new length. */
+  append(key: string, value: unknown, options?: ChannelWriteOptions): Promise<number>;
+  /** Adds `by` to the integer at `key`; returns the new value. */
+  incr(key: string, by?: number, options?: ChannelWriteOptions): Promise<number>;
+}
+
+export type RunControl = { kind: 'terminated' | 'cancelled'; reason?: string };
+
+/** Where a run keeps its results, its channel and its control flags. */
+export interface RunState {
+  readonly channel: Channel;
+  setResult(nodeId: string, value: unknown): Promise<void>;
+  getResult(nodeId: string): Promise<{ found: boolean; value?: unknown }>;
+  results(): Promise<Record<string, unknown>>;
+  setControl(control: RunControl): Promise<void>;
+  getControl(): Promise<RunControl | undefined>;
+}
+
+/** Replay journal of a branch execution: lets a resumed or re-run branch skip finished steps. */
+export interface Journal {
+  get(step: string): Promise<JournalEntry | undefined>;
+  put(step: string, entry: JournalEntry): Promise<void>;
+}
+
+export interface JournalEntry {
+  value: unknown;
+  directives: unknown;
+}

@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import type { PolicySpec } from '../graph/types';
+import type { BarrierKeys } from './keys';
+
+// src/distributed and dist/distributed sit at the same depth, so this resolves in both.
+const LUA_DIR = join(__dirname, '..', '..', 'lua');
+
+function lua(name: string): string {
+  return readFileSync(join(LUA_DIR, `${name}.lua`), 'utf8');
+}
+
+const SCRIPTS = {
+  graflowBarrierInit: { numberOfKeys: 1, lua: lua('barrier-init') },
+  graflowBarrierRecord: { numberOfKeys: 3, lua: lua('barrier-record') },
+  graflowBarrierDecide: { numberOfKeys: 2, lua: lua('barrier-decide') },
+};
+
+type ScriptClient = Redis & {
+  graflowBarrierInit(meta: string, ...argv: Array<string | number>): Promise<number>;
+  graflowBarrierRecord(meta: string, outcomes: string, wake: string, ...argv: Array<string | number | Buffer>): Promise<[number, number, number, number, string]>;
+  graflowBarrierDecide(meta: string, wake: string, ...argv: Array<string | number>): Promise<number>;
+};
+
+function scripted(redis: Redis): ScriptClient {
+  const client = redis as ScriptClient;
+  for (const [name, def] of Object.entries(SCRIPTS)) {
+    if (typeof (client as unknown as Record<string, unknown>)[name] !== 'function') client.defineCommand(name, def);
+  }
+  return client;
+}
+
+export type Decision = 'succeeded' | 'failed';
+
+export enum RecordCode {
+  NoBarrier = -1,
+  Duplicate = 0,
+  Pending = 1,
+  DecidedSuccess = 2,
+  DecidedFailure = 3,
+  Late = 4,
+}
+
+export interface RecordResult {
+  code: RecordCode;
+  done: number;
+  ok: number;
+  fail: number;
+  decided: Decision | '';
+}
+
+export interface BarrierMeta {
+  total: number;
+  done: number;
+  ok: number;
+  fail: number;
+  started: number;
+  decided: Decision | '';
+  decidedReason?: string;
+  dispatched: boolean;
+  kind: string;
+}
+
+/** Policy spec to the barrier's (kind, param); critical ids become branch indexes. */
+export function policyArgs(spec: PolicySpec, members: string[]): { kind: string; param: string } {
+  if (spec === 'strict' || spec === 'best_effort') return { kind: spec, param: '' };
+  if ('atLeast' in spec) return { kind: 'atLeast', param: String(spec.atLeast) };
+  if ('critical' in spec) return { kind: 'critical', param: `,${spec.critical.map((id) => members.indexOf(id)).join(',')},` };
+  return { kind: 'custom', param: spec.custom };
+}
+
+/** Typed wrappers over the barrier's Lua scripts; key order is computed here and nowhere else. */
+export class Barrier {
+  private readonly redis: ScriptClient;
+
+  constructor(redis: Redis, readonly keys: BarrierKeys, private readonly ttlSeconds: number) {
+    this.redis = scripted(redis);
+  }
+
+  /** Creates the barrier; false when it already existed. */
+  async init(total: number, spec: PolicySpec, members: string[], groupId: string): Promise<boolean> {
+    const { kind, param } = policyArgs(spec, members);
+    return (await this.redis.graflowBarrierInit(this.keys.meta, total, kind, param, this.ttlSeconds, groupId)) === 1;
+  }
+
+  async record(index: number, status: 'ok' | 'fail', payload: Buffer): Promise<RecordResult> {
+    const [code, done, ok, fail, decided] = await this.redis.graflowBarrierRecord(
+      this.keys.meta, this.keys.outcomes, this.keys.wake, index, status, payload, this.ttlSeconds,
+    );
+    return { code, done, ok, fail, decided: decided as Decision | '' };
+  }
+
+  /** Decides from outside the record script; true when this call decided. */
+  async decide(decision: Decision, reason: string): Promise<boolean> {
+    return (await this.redis.graflowBarrierDecide(this.keys.meta, this.keys.wake, decision, reason, this.ttlSeconds)) === 1;
+  }
+
+  async meta(): Promise<BarrierMeta | undefined> {
+    const m = await this.redis.hgetall(this.keys.meta);
+    if (m.total === undefined) return undefined;
+    return {
+      total: Number(m.total),
+      done: Number(m.done),
+      ok: Number(m.ok),
+      fail: Number(m.fail),
+      started: Number(m.started),
+      decided: (m.decided ?? '') as Decision | '',
+      ...(m.decidedReason ? { decidedReason: m.decidedReason } : {}),
+      dispatched: m.dispatched === '1',
+      kind: m.kind ?? '',
+    };
+  }
+
+  async markDispatched(): Promise<void> {
+    await this.redis.hset(this.keys.meta, 'dispatched', 1);
+  }
+
+  async markStarted(): Promise<void> {
+    await this.redis.hincrby(this.keys.meta, 'started', 1);
+  }
+
+  /** Recorded outcomes by branch index. */
+  async outcomes(): Promise<Map<number, { ok: boolean; payload: Buffer }>> {
+    const raw = await this.redis.hgetallBuffer(this.keys.outcomes);
+    const out = new Map<number, { ok: boolean; payload: Buffer }>();
+    for (const [index, value] of Object.entries(raw)) {
+      const ok = value.subarray(0, 3).toString() === 'ok:';
+      out.set(Number(index), { ok, payload: value.subarray(ok ? 3 : 5) });
+    }
+    return out;
+  }
+}

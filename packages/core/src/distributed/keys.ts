@@ -1,0 +1,66 @@
+import { shortHash } from '../graph/ids';
+
+/** The one BullMQ queue of a namespace; BullMQ's own `prefix` is the Graflow key prefix. */
+export const QUEUE_NAME = 'tasks';
+
+/** Pub/sub channel on which group cancellations reach every worker of a namespace. */
+export function cancelChannel(prefix: string): string {
+  return `${prefix}:cancel`;
+}
+
+/** Identity of one group instance in a run: a short hash of its deterministic scope path. */
+export function groupKeyOf(scopePath: string): string {
+  return shortHash(scopePath, 16);
+}
+
+export interface BarrierKeys {
+  meta: string;
+  outcomes: string;
+  wake: string;
+}
+
+/**
+ * Every key of a run, scoped by run id under the key prefix, so concurrent runs of one workflow
+ * never collide and a braced prefix keeps them in one Redis Cluster slot.
+ */
+export class RunKeys {
+  readonly base: string;
+
+  constructor(readonly prefix: string, readonly runId: string) {
+    this.base = `${prefix}:run:${runId}`;
+  }
+
+  get results(): string {
+    return `${this.base}:results`;
+  }
+
+  get control(): string {
+    return `${this.base}:control`;
+  }
+
+  channel(key: string): string {
+    return `${this.base}:ch:${key}`;
+  }
+
+  get channelIndex(): string {
+    return `${this.base}:ch-index`;
+  }
+
+  journal(branchPath: string): string {
+    return `${this.base}:journal:${shortHash(branchPath, 16)}`;
+  }
+
+  barrier(groupKey: string): BarrierKeys {
+    const b = `${this.base}:group:${groupKey}`;
+    return { meta: `${b}:meta`, outcomes: `${b}:outcomes`, wake: `${b}:wake` };
+  }
+}
+
+/** BullMQ job ids (no ':' allowed): deterministic, so re-dispatching a group is idempotent. */
+export function groupJobId(runId: string, groupKey: string): string {
+  return `${runId}-${groupKey}`;
+}
+
+export function branchJobId(runId: string, groupKey: string, index: number): string {
+  return `${runId}-${groupKey}-b${index}`;
+}

@@ -1,0 +1,45 @@
+import { WaitingChildrenError, type Job } from 'bullmq';
+import type { BranchRunner, GroupExecutor, Scope } from '../engine/scope';
+import type { GroupNode } from '../graph/types';
+import { dispatchGroup, settleDecided } from './group-flow';
+import type { BranchJobData } from './job-data';
+import type { RedisRuntime } from './redis-runtime';
+
+/**
+ * A distributed group started inside a branch on a worker. The inner flow becomes a child of
+ * the branch's own job, which then moves to waiting-children and gives up its worker slot; when
+ * the inner group's job completes, BullMQ hands the branch back and the journal replays it to
+ * this point, where the decided barrier answers at once. Nesting therefore never deadlocks,
+ * even on one worker with concurrency 1.
+ */
+export class NestedGroupExecutor implements GroupExecutor {
+  constructor(
+    private readonly runtime: RedisRuntime,
+    private readonly job: Job,
+    private readonly token: string | undefined,
+    private readonly data: BranchJobData,
+  ) {}
+
+  async executeGroup(group: GroupNode, scope: Scope, _runBranch: BranchRunner): Promise<Record<string, unknown>> {
+    const instance = await dispatchGroup({
+      runtime: this.runtime,
+      runId: this.data.runId,
+      graph: scope.graph,
+      group,
+      path: scope.path,
+      outerCancelKeys: this.data.cancelKeys,
+      parent: { id: this.job.id!, queue: this.job.queueQualifiedName },
+    });
+    let meta = await instance.barrier.meta();
+    if (!meta?.decided) {
+      if (await this.job.moveToWaitingChildren(this.token ?? '')) throw new WaitingChildrenError();
+      meta = await instance.barrier.meta();
+      if (!meta?.decided) {
+        // The inner group's job ended without deciding (it crashed); nothing more will arrive.
+        await instance.barrier.decide('failed', 'group job ended undecided');
+        meta = await instance.barrier.meta();
+      }
+    }
+    return settleDecided(instance, meta!.decided as 'succeeded' | 'failed', meta!.decidedReason, this.runtime.prefix);
+  }
+}

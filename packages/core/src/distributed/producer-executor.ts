@@ -1,0 +1,73 @@
+import { NoWorkerActivityError } from '../errors';
+import type { Graph, GroupNode } from '../graph/types';
+import type { BranchRunner, GroupExecutor, Scope } from '../engine/scope';
+import type { Decision } from './barrier';
+import { cancelGroup, dispatchGroup, settleDecided, type GroupInstance } from './group-flow';
+import type { RedisRuntime } from './redis-runtime';
+
+/** How long one blocking wait lasts before the watchdog looks around (not a polling interval). */
+const WATCHDOG_SLICE_MS = 2_000;
+
+/**
+ * Runs a group on the worker fleet from the producer: dispatch one flow, then block on the
+ * barrier's wake list. The branch that closes the barrier wakes this wait at once.
+ */
+export class ProducerGroupExecutor implements GroupExecutor {
+  constructor(
+    private readonly runtime: RedisRuntime,
+    private readonly runId: string,
+    private readonly graph: Graph,
+  ) {}
+
+  async executeGroup(group: GroupNode, scope: Scope, _runBranch: BranchRunner): Promise<Record<string, unknown>> {
+    const instance = await dispatchGroup({
+      runtime: this.runtime, runId: this.runId, graph: scope.graph ?? this.graph, group, path: scope.path, outerCancelKeys: [],
+    });
+    const { decision, reason } = await this.waitForDecision(instance, scope.signal);
+    if (decision === 'failed') await cancelGroup(this.runtime, instance);
+    return settleDecided(instance, decision, reason, this.runtime.prefix);
+  }
+
+  private async waitForDecision(instance: GroupInstance, signal: AbortSignal): Promise<{ decision: Decision; reason?: string }> {
+    const { barrier, group } = instance;
+    const started = Date.now();
+    const deadline = group.timeoutMs === undefined ? Infinity : started + group.timeoutMs;
+    const client = this.runtime.blockingClient();
+    const onAbort = () => client.disconnect();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (;;) {
+        if (signal.aborted) {
+          await barrier.decide('failed', 'cancelled');
+          await cancelGroup(this.runtime, instance);
+          throw signal.reason;
+        }
+        const meta = await barrier.meta();
+        if (!meta) throw new Error(`barrier of group '${group.id}' (run ${this.runId}) disappeared; was the key prefix flushed?`);
+        if (meta.decided) return { decision: meta.decided, ...(meta.decidedReason ? { reason: meta.decidedReason } : {}) };
+        const now = Date.now();
+        if (now >= deadline) {
+          await barrier.decide('failed', 'timeout');
+          continue;
+        }
+        const idle = meta.started === 0 && meta.done === 0 && now - started >= this.runtime.settings.noWorkerTimeoutMs;
+        if (idle && (await this.runtime.queue.getWorkersCount()) === 0) {
+          if (await barrier.decide('failed', 'no-worker')) {
+            await cancelGroup(this.runtime, instance);
+            throw new NoWorkerActivityError(group.id, this.runtime.prefix, now - started);
+          }
+          continue;
+        }
+        const sliceMs = Math.max(10, Math.min(deadline - now, WATCHDOG_SLICE_MS));
+        try {
+          await client.blpop(barrier.keys.wake, sliceMs / 1000);
+        } catch (err) {
+          if (!signal.aborted) throw err;
+        }
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      this.runtime.releaseBlocking(client);
+    }
+  }
+}

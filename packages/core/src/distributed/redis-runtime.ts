@@ -1,0 +1,105 @@
+import { FlowProducer, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { GraphStore } from '@graflow/store';
+import type { Graph } from '../graph/types';
+import type { ResolvedRedisConfig } from '../options/run-options';
+import type { GroupExecutor } from '../engine/scope';
+import { connectChecked, createRedisClient } from './connection';
+import { QUEUE_NAME, RunKeys } from './keys';
+import { RedisJournal, RedisRunState, type RedisStateLimits } from './redis-run-state';
+import { ProducerGroupExecutor } from './producer-executor';
+
+export interface RuntimeSettings extends RedisStateLimits {
+  connectTimeoutMs: number;
+  noWorkerTimeoutMs: number;
+}
+
+/**
+ * The Redis side of a process (a producer's run, or a worker): one command connection, the graph
+ * store, and lazily the BullMQ producer and queue handles, all under one key prefix.
+ */
+export class RedisRuntime {
+  private flowProducer?: FlowProducer;
+  private queueHandle?: Queue;
+  private readonly graphHashes = new WeakMap<Graph, Promise<string>>();
+  private readonly blockingClients = new Set<Redis>();
+
+  private constructor(
+    readonly config: ResolvedRedisConfig,
+    readonly redis: Redis,
+    readonly store: GraphStore,
+    readonly settings: RuntimeSettings,
+  ) {}
+
+  static async connect(config: ResolvedRedisConfig, settings: RuntimeSettings, store?: GraphStore): Promise<RedisRuntime> {
+    const redis = createRedisClient(config, { connectTimeoutMs: settings.connectTimeoutMs, blocking: true });
+    await connectChecked(redis, config, settings.connectTimeoutMs);
+    return new RedisRuntime(config, redis, store ?? new GraphStore({ redis, keyPrefix: config.keyPrefix }), settings);
+  }
+
+  get prefix(): string {
+    return this.config.keyPrefix;
+  }
+
+  keys(runId: string): RunKeys {
+    return new RunKeys(this.prefix, runId);
+  }
+
+  runState(runId: string): RedisRunState {
+    return new RedisRunState(this.redis, this.keys(runId), this.settings);
+  }
+
+  journal(runId: string, branchPath: string): RedisJournal {
+    return new RedisJournal(this.redis, this.keys(runId).journal(branchPath), this.settings);
+  }
+
+  /** Saves a graph once per graph object (lazy upload: only when a distributed group starts). */
+  graphHash(graph: Graph): Promise<string> {
+    let hash = this.graphHashes.get(graph);
+    if (!hash) {
+      hash = this.store.save(graph);
+      hash.catch(() => this.graphHashes.delete(graph));
+      this.graphHashes.set(graph, hash);
+    }
+    return hash;
+  }
+
+  /** Remembers the hash of a graph loaded from the store, so nested groups don't save it again. */
+  knowGraph(graph: Graph, hash: string): void {
+    this.graphHashes.set(graph, Promise.resolve(hash));
+  }
+
+  get flows(): FlowProducer {
+    this.flowProducer ??= new FlowProducer({ connection: this.redis, prefix: this.prefix });
+    return this.flowProducer;
+  }
+
+  get queue(): Queue {
+    this.queueHandle ??= new Queue(QUEUE_NAME, { connection: this.redis, prefix: this.prefix });
+    return this.queueHandle;
+  }
+
+  /** A connection for one blocking wait (BLPOP); closed by `releaseBlocking` or `close`. */
+  blockingClient(): Redis {
+    const client = this.redis.duplicate();
+    client.on('error', () => undefined);
+    this.blockingClients.add(client);
+    return client;
+  }
+
+  releaseBlocking(client: Redis): void {
+    this.blockingClients.delete(client);
+    client.disconnect();
+  }
+
+  producerExecutor(runId: string, graph: Graph): GroupExecutor {
+    return new ProducerGroupExecutor(this, runId, graph);
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.blockingClients) c.disconnect();
+    this.blockingClients.clear();
+    await Promise.allSettled([this.flowProducer?.close(), this.queueHandle?.close()]);
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

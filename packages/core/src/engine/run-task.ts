@@ -1,0 +1,86 @@
+import { errorMessage, TaskTimeoutError, WorkflowCancelledError } from '../errors';
+import type { TaskNode } from '../graph/types';
+import { backoffDelayMs } from '../options/task-options';
+import type { RegisteredTask } from '../registry/task-registry';
+import type { RunState } from '../channels/channel';
+import { TaskContextImpl, type Directives } from './task-context';
+import type { RunnerHooks } from './scope';
+
+export interface RunTaskInput {
+  node: TaskNode;
+  registered: RegisteredTask;
+  runId: string;
+  params: unknown;
+  iteration: number;
+  signal: AbortSignal;
+  state: RunState;
+  hooks?: RunnerHooks;
+  /** Set when something outside (BullMQ) owns retries: run just this attempt. */
+  externalAttempt?: number;
+}
+
+/** Runs a task with its attempts, backoff and per-attempt timeout; returns its value and directives. */
+export async function runTask(input: RunTaskInput): Promise<{ value: unknown; directives: Directives }> {
+  const { node, registered, signal } = input;
+  const spec = node.options;
+  const first = input.externalAttempt ?? 1;
+  const last = input.externalAttempt ?? spec.attempts;
+  for (let attempt = first; ; attempt++) {
+    const started = Date.now();
+    input.hooks?.taskStart?.({ nodeId: node.id, taskId: node.taskId, attempt });
+    try {
+      const out = await runAttempt(input, attempt);
+      input.hooks?.taskEnd?.({ nodeId: node.id, taskId: node.taskId, attempt, ok: true, durationMs: Date.now() - started });
+      return out;
+    } catch (raw) {
+      const error = raw instanceof Error ? raw : new Error(errorMessage(raw));
+      input.hooks?.taskEnd?.({ nodeId: node.id, taskId: node.taskId, attempt, ok: false, durationMs: Date.now() - started, error });
+      const retryable = !signal.aborted && !(error instanceof WorkflowCancelledError);
+      if (!retryable || attempt >= last) throw error;
+      await abortableDelay(backoffDelayMs(spec, attempt + 1), signal);
+    }
+  }
+}
+
+async function runAttempt(input: RunTaskInput, attempt: number): Promise<{ value: unknown; directives: Directives }> {
+  const { node, registered } = input;
+  const local = new AbortController();
+  const signal = AbortSignal.any([input.signal, local.signal]);
+  const timer =
+    node.options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => local.abort(new TaskTimeoutError(node.id, node.options.timeoutMs!)), node.options.timeoutMs);
+  const ctx = new TaskContextImpl(node.id, input.runId, input.params, attempt, input.iteration, signal, input.state);
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error(`task '${node.id}' aborted`));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    // A task that ignores its signal still loses the race, so timeouts and cancels are honoured.
+    const value = await Promise.race([Promise.resolve().then(() => registered.fn(ctx)), aborted]);
+    return { value, directives: ctx.directives };
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+    aborted.catch(() => undefined);
+  }
+}
+
+/** Waits `ms`, or rejects with the signal's reason as soon as it fires. */
+export function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 && !signal.aborted) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,38 @@
+/** Brand shared by every Graflow error class, in every package and every copy of a package. */
+export const GRAFLOW_ERROR_BRAND = Symbol.for('graflow.error');
+
+/**
+ * Base of every error Graflow throws on purpose. `code` is stable and machine-readable; `cause`
+ * carries the underlying error. `instanceof GraflowError` works across duplicate package copies
+ * (and for `@graflow/store` errors) because it checks the brand, not the prototype chain.
+ */
+export class GraflowError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.name = new.target.name;
+    (this as unknown as Record<symbol, boolean>)[GRAFLOW_ERROR_BRAND] = true;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== GraflowError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return isGraflowError(value);
+  }
+}
+
+/** True for any branded Graflow error, whichever package copy created it. */
+export function isGraflowError(value: unknown): value is GraflowError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[GRAFLOW_ERROR_BRAND] === true
+  );
+}
+
+/** Message of any thrown value, for summaries. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return typeof err === 'string' ? err : JSON.stringify(err);
+}

@@ -1,0 +1,17 @@
+export { GraflowError, isGraflowError, errorMessage, GRAFLOW_ERROR_BRAND } from './graflow-error';
+export { DuplicateTaskError, GraphDefinitionError, InvalidOptionError } from './definition-errors';
+export {
+  UnknownTaskError,
+  TaskTimeoutError,
+  GroupTimeoutError,
+  ParallelGroupError,
+  CycleLimitExceededError,
+  WorkflowCancelledError,
+  GotoOutOfBranchError,
+  ResultNotFoundError,
+  GraflowConnectionError,
+  NoWorkerActivityError,
+  MalformedJobError,
+  PayloadTooLargeError,
+} from './runtime-errors';
+export type { BranchFailure } from './runtime-errors';

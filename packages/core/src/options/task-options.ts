@@ -1,0 +1,72 @@
+import { InvalidOptionError } from '../errors';
+import type { BackoffType, TaskOptionsSpec } from '../graph/types';
+
+/** Options of `task(id, fn, options)`. */
+export interface TaskOptions {
+  /**
+   * Retries after the first attempt (`3` means up to 4 attempts), or the total attempts with a
+   * backoff. @defaultValue 0 (one attempt)
+   */
+  retries?: number | { attempts: number; backoff?: { type: BackoffType; delayMs: number } };
+  /** Per-attempt timeout; fires `ctx.signal` and fails with `TaskTimeoutError`. @defaultValue none */
+  timeoutMs?: number;
+  /** How many times the node may run in one run (iterations and gotos). @defaultValue 100 */
+  maxCycles?: number;
+}
+
+/** The defaults of `TaskOptions`, in one place. */
+export const TASK_OPTION_DEFAULTS = {
+  attempts: 1,
+  backoff: { type: 'fixed' as BackoffType, delayMs: 0 },
+  maxCycles: 100,
+};
+
+function positiveInt(option: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new InvalidOptionError(option, value, `an integer >= ${min}`);
+  }
+  return value;
+}
+
+/** Validates `TaskOptions` and resolves them to the serializable spec stored in the graph. */
+export function resolveTaskOptions(taskId: string, options: TaskOptions = {}): TaskOptionsSpec {
+  const where = `task('${taskId}').`;
+  const known = new Set(['retries', 'timeoutMs', 'maxCycles']);
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) throw new InvalidOptionError(`${where}${key}`, (options as Record<string, unknown>)[key], `one of ${[...known].join(', ')}`);
+  }
+  let attempts = TASK_OPTION_DEFAULTS.attempts;
+  let backoff = { ...TASK_OPTION_DEFAULTS.backoff };
+  const { retries } = options;
+  if (typeof retries === 'number') {
+    attempts = positiveInt(`${where}retries`, retries, 0) + 1;
+  } else if (retries !== undefined) {
+    if (typeof retries !== 'object' || retries === null) {
+      throw new InvalidOptionError(`${where}retries`, retries, 'a count or { attempts, backoff }');
+    }
+    attempts = positiveInt(`${where}retries.attempts`, retries.attempts, 1);
+    if (retries.backoff !== undefined) {
+      const { type, delayMs } = retries.backoff;
+      if (type !== 'fixed' && type !== 'exponential') {
+        throw new InvalidOptionError(`${where}retries.backoff.type`, type, "'fixed' or 'exponential'");
+      }
+      backoff = { type, delayMs: positiveInt(`${where}retries.backoff.delayMs`, delayMs, 0) };
+    }
+  }
+  const spec: TaskOptionsSpec = {
+    attempts,
+    backoff,
+    maxCycles:
+      options.maxCycles === undefined
+        ? TASK_OPTION_DEFAULTS.maxCycles
+        : positiveInt(`${where}maxCycles`, options.maxCycles, 1),
+  };
+  if (options.timeoutMs !== undefined) spec.timeoutMs = positiveInt(`${where}timeoutMs`, options.timeoutMs, 1);
+  return spec;
+}
+
+/** Delay before attempt `nextAttempt` (2 = the first retry). */
+export function backoffDelayMs(spec: TaskOptionsSpec, nextAttempt: number): number {
+  const { type, delayMs } = spec.backoff;
+  return type === 'exponential' ? delayMs * 2 ** (nextAttempt - 2) : delayMs;
+}
