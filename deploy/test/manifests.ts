@@ -207,3 +207,12 @@ export function withTempFile<T>(name: string, content: string, fn: (path: string
 
 /** Label values Kubernetes accepts (what an HPA metric selector may hold). */
 export const isK8sLabelValue = (v: string): boolean => v.length <= 63 && /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(v);
+
+/** Compose's `${VAR}` and `${VAR:-default}` interpolation, with `env` as the shell environment. */
+export function interpolateCompose(value: string, env: Record<string, string | undefined> = {}): string {
+  return value.replace(/\$\{(\w+)(?::-([^}]*))?\}/g, (_m, name: string, fallback?: string) => env[name] || fallback || '');
+}
+
+export function composeEnvironment(service: { environment?: Record<string, string> }): Record<string, string> {
+  return Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, interpolateCompose(String(v))]));
+}

@@ -1,0 +1,88 @@
+/**
+ * The deployment files against the worker itself: its real CLI parser must accept the argv and
+ * environment each manifest gives it, and its real metrics registry must produce the series the
+ * autoscalers select.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { parseWorkerCli, type ResolvedWorkerCliOptions } from '../../apps/worker/src/cli/options';
+import { createRegistry, registerQueueDepth } from '../../apps/worker/src/metrics/registry';
+import {
+  composeEnvironment,
+  deployPath,
+  durationSeconds,
+  kustomizeObjects,
+  parseEnvFile,
+  parseUnit,
+  readYaml,
+  type K8sObject,
+} from './manifests';
+
+async function resolveWorker(argv: string[], env: Record<string, string>): Promise<ResolvedWorkerCliOptions> {
+  const result = await parseWorkerCli(argv, env);
+  if (result.kind !== 'options') throw new Error('expected options, got help');
+  return result.options;
+}
+
+const objects = kustomizeObjects(deployPath('k8s'));
+const find = (kind: string, name?: string): K8sObject => objects.find((o) => o.kind === kind && (!name || o.metadata.name === name))!;
+
+describe('the worker accepts what the manifests give it', () => {
+  it('Kubernetes: args with POD_NAME and the ConfigMap environment', async () => {
+    const pod = find('Deployment', 'graflow-worker').spec.template.spec;
+    const container = pod.containers[0];
+    const env = find('ConfigMap', 'graflow-worker-config').data as Record<string, string>;
+    const argv = (container.args as string[]).map((a) => a.replace('$(POD_NAME)', 'graflow-worker-7d9c-x2'));
+    const options = await resolveWorker(argv, env);
+    expect(options.workerId).toBe('graflow-worker-7d9c-x2');
+    expect(options.mode).toBe('worker');
+    expect(options.taskModules).toEqual([env.GRAFLOW_TASKS]);
+    expect(options.gracefulShutdownTimeoutMs / 1000).toBeLessThan(pod.terminationGracePeriodSeconds);
+    const metricsPort = container.ports.find((p: { name: string }) => p.name === 'metrics').containerPort;
+    expect(options.http).toEqual({ host: '0.0.0.0', port: metricsPort });
+    const hpa = find('HorizontalPodAutoscaler');
+    expect(options.keyPrefix).toBe(hpa.spec.metrics[0].external.metric.selector.matchLabels.key_prefix);
+  });
+
+  it('docker compose: the worker service environment', async () => {
+    const worker = readYaml(deployPath('docker-compose.yml')).services.worker;
+    const options = await resolveWorker([], composeEnvironment(worker));
+    expect(options.redis).toMatchObject({ host: 'redis', port: 6379 });
+    expect(options.keyPrefix).toBe('myapp:workflows');
+    expect(options.gracefulShutdownTimeoutMs / 1000).toBeLessThan(durationSeconds(worker.stop_grace_period));
+    expect(options.http?.port).toBe(9464);
+  });
+
+  it('systemd: ExecStart with the instance name and the sample env file', async () => {
+    const unit = parseUnit(readFileSync(deployPath('systemd', 'graflow-worker@.service'), 'utf8'));
+    const service = unit.get('Service')!;
+    const [, , ...argv] = service.get('ExecStart')![0].replace('%i', 'worker-1').split(' ');
+    const env = parseEnvFile(readFileSync(deployPath('systemd', 'worker.env.example'), 'utf8'));
+    const options = await resolveWorker(argv, env);
+    expect(options.workerId).toBe('worker-1');
+    expect(options.gracefulShutdownTimeoutMs / 1000).toBeLessThan(durationSeconds(service.get('TimeoutStopSec')![0]));
+  });
+
+  it('rejects a manifest value the worker would refuse (the check can fail)', async () => {
+    const worker = readYaml(deployPath('docker-compose.yml')).services.worker;
+    const env = { ...composeEnvironment(worker), MAX_CONCURRENT_TASKS: 'four' };
+    await expect(resolveWorker([], env)).rejects.toThrow(/four/);
+  });
+});
+
+describe('the autoscalers select the series the worker exports', () => {
+  it('graflow_queue_depth{key_prefix} from the worker registry matches the HPA, the adapter rule and KEDA', async () => {
+    const prefix = (find('ConfigMap', 'graflow-worker-config').data as Record<string, string>).REDIS_KEY_PREFIX;
+    const registry = createRegistry({ processMetrics: false });
+    registerQueueDepth(registry, prefix, async () => 7);
+    const series = `graflow_queue_depth{key_prefix="${prefix}"} 7`;
+    expect(await registry.metrics()).toContain(series);
+
+    const metric = find('HorizontalPodAutoscaler').spec.metrics[0].external.metric;
+    expect(`${metric.name}{key_prefix="${metric.selector.matchLabels.key_prefix}"} 7`).toBe(series);
+    const adapter = kustomizeObjects(deployPath('k8s', 'prometheus-adapter'))[0];
+    expect(parseYaml(adapter.data['config.yaml']).externalRules[0].name.as).toBe(metric.name);
+    const keda = kustomizeObjects(deployPath('k8s', 'keda')).find((o) => o.kind === 'ScaledObject')!;
+    expect(keda.spec.triggers[0].metadata.query).toContain(series.replace(/ 7$/, ''));
+  });
+});
