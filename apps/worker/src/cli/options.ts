@@ -100,6 +100,7 @@ export async function parseWorkerCli(
     .scriptName(program.scriptName)
     .usage('$0 [options]')
     .strict()
+    .parserConfiguration({ 'camel-case-expansion': false })
     .version(false)
     .help('help')
     .alias('help', 'h')

@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// `graflow-worker`: runs the tasks registered by the --tasks modules on a namespace's queue.
+import { registeredTaskIds } from '@graflow/core';
+import { main } from './cli/run';
+import { TaskWorker } from './task-worker';
+
+main({ scriptName: 'graflow-worker' }, { createWorker: (options) => new TaskWorker(options), registeredTaskIds });
