@@ -11,6 +11,7 @@ import {
   InvalidHashError,
   isGraphIntegrityError,
   StoreRedisError,
+  type GraphStoreOptions,
   type StoreError,
 } from '../src';
 import { newStore, sampleGraph, scanKeys, testRedis } from './helpers';
@@ -18,12 +19,18 @@ import { newStore, sampleGraph, scanKeys, testRedis } from './helpers';
 const TTL = 60;
 const { client } = testRedis();
 
+/** A store under a fresh prefix holding one saved sample graph. */
+async function withSavedGraph(seed: number, options: Partial<GraphStoreOptions> = {}) {
+  const redis = client();
+  const store = newStore(redis, { ttlSeconds: TTL, ...options });
+  const graph = sampleGraph(seed);
+  const hash = await store.save(graph);
+  return { redis, store, graph, hash, key: store.keyOf(hash) };
+}
+
 describe('GraphStore save/load', () => {
   it('round-trips a graph and returns a frozen copy', async () => {
-    const redis = client();
-    const producer = newStore(redis, { ttlSeconds: TTL });
-    const graph = sampleGraph(1);
-    const hash = await producer.save(graph);
+    const { redis, store: producer, graph, hash } = await withSavedGraph(1);
     expect(hash).toBe(hashOf(graph));
 
     const worker = new GraphStore({ redis, keyPrefix: producer.options.keyPrefix });
@@ -78,9 +85,7 @@ describe('GraphStore save/load', () => {
   });
 
   it('fetches a graph once for concurrent loads that miss the cache', async () => {
-    const redis = client();
-    const producer = newStore(redis, { ttlSeconds: TTL });
-    const hash = await producer.save(sampleGraph(3));
+    const { redis, store: producer, hash } = await withSavedGraph(3);
     const worker = new GraphStore({ redis, keyPrefix: producer.options.keyPrefix });
     const getex = jest.spyOn(redis, 'getexBuffer');
     try {
@@ -95,10 +100,7 @@ describe('GraphStore save/load', () => {
 
 describe('GraphStore TTL', () => {
   it('slides the TTL on load', async () => {
-    const redis = client();
-    const producer = newStore(redis, { ttlSeconds: TTL });
-    const hash = await producer.save(sampleGraph(4));
-    const key = producer.keyOf(hash);
+    const { redis, store: producer, hash, key } = await withSavedGraph(4);
     await redis.pexpire(key, 2_000);
     const fresh = new GraphStore({ redis, keyPrefix: producer.options.keyPrefix, ttlSeconds: TTL });
     await fresh.load(hash);
@@ -106,10 +108,7 @@ describe('GraphStore TTL', () => {
   });
 
   it('slides the TTL on cache hits once the refresh interval has passed', async () => {
-    const redis = client();
-    const store = newStore(redis, { ttlSeconds: TTL, refreshIntervalMs: 20 });
-    const hash = await store.save(sampleGraph(5));
-    const key = store.keyOf(hash);
+    const { redis, store, hash, key } = await withSavedGraph(5, { refreshIntervalMs: 20 });
     await redis.pexpire(key, 2_000);
     await waitFor(async () => {
       await store.load(hash);
@@ -131,10 +130,7 @@ describe('GraphStore TTL', () => {
   });
 
   it('uploads an expired blob again on save, even when the graph is cached', async () => {
-    const redis = client();
-    const store = newStore(redis, { ttlSeconds: TTL, refreshIntervalMs: 0 });
-    const graph = sampleGraph(8);
-    const hash = await store.save(graph);
+    const { redis, store, graph, hash } = await withSavedGraph(8, { refreshIntervalMs: 0 });
     await store.load(hash); // cached and decoded
     const key = store.keyOf(hash);
     await redis.pexpire(key, 1);
@@ -148,10 +144,7 @@ describe('GraphStore TTL', () => {
   });
 
   it('puts a vanished blob back from the cache when a load hit refreshes it', async () => {
-    const redis = client();
-    const store = newStore(redis, { ttlSeconds: TTL, refreshIntervalMs: 0 });
-    const hash = await store.save(sampleGraph(9));
-    const key = store.keyOf(hash);
+    const { redis, store, hash, key } = await withSavedGraph(9, { refreshIntervalMs: 0 });
     await redis.del(key);
     await store.load(hash); // cache hit; the background refresh finds the key gone
     await waitFor(async () => (await redis.exists(key)) === 1, { what: 'the blob to be re-uploaded' });
@@ -175,11 +168,7 @@ describe('GraphStore TTL', () => {
 
 describe('GraphStore errors', () => {
   it('detects a flipped byte of the stored blob', async () => {
-    const redis = client();
-    const producer = newStore(redis, { ttlSeconds: TTL });
-    const graph = sampleGraph(11);
-    const hash = await producer.save(graph);
-    const key = producer.keyOf(hash);
+    const { redis, store: producer, graph, hash, key } = await withSavedGraph(11);
     const blob = (await redis.getBuffer(key))!;
     const outcomes = { integrity: 0, intact: 0 };
     for (let offset = 0; offset < blob.length; offset++) {
@@ -216,9 +205,7 @@ describe('GraphStore errors', () => {
   });
 
   it('names the hash, the key and the likely causes when a graph is missing', async () => {
-    const redis = client();
-    const producer = newStore(redis, { ttlSeconds: TTL });
-    const hash = await producer.save(sampleGraph(14));
+    const { redis, store: producer, hash } = await withSavedGraph(14);
     // A worker on another prefix: the classic producer/worker mismatch.
     const worker = newStore(redis);
     const err = (await worker.load(hash).catch((e: unknown) => e)) as GraphNotFoundError;
