@@ -7,30 +7,7 @@
  * that does not look like ours (another producer, a future version) is shown unchanged.
  */
 import type { BaseAdapter } from '@bull-board/api/baseAdapter';
-
-/** Data of a `branch` job: one branch of a parallel group, i.e. the node it runs. */
-export interface BranchJobData {
-  v: 1;
-  runId: string;
-  graphHash: string;
-  nodeId: string;
-  groupId: string;
-  groupKey: string;
-  branchIndex: number;
-  taskIds?: string[];
-}
-
-/** Data of a `group` job: the parent job of the flow, i.e. the parallel group. */
-export interface GroupJobData {
-  v: 1;
-  runId: string;
-  graphHash: string;
-  groupId: string;
-  groupKey: string;
-  name?: string;
-  branches: number;
-  policy: string | Record<string, unknown>;
-}
+import type { BranchJobData, GroupJobData } from '@graflow/core';
 
 /** Return value of a `group` job. */
 export interface GroupReturnValue {
@@ -43,6 +20,8 @@ export interface GroupReturnValue {
 export interface BranchReturnValue {
   nodeId: string;
   ok: true;
+  /** Set when a redelivered branch found its outcome already recorded. */
+  replayed?: true;
 }
 
 /** The part of a Bull Board job JSON the name formatter reads. */
@@ -68,19 +47,22 @@ export function isGroupJobData(v: unknown): v is GroupJobData {
   return hasRunScope(v) && Number.isInteger(v.branches) && (isStr(v.policy) || isObj(v.policy));
 }
 
-/** `strict`, `best_effort`, `at least 2`, `critical: a, b`, or the policy's JSON. */
+const isGroupTimeoutData = hasRunScope;
+
+/** `strict`, `best_effort`, `at least 2`, `critical: a, b`, `custom: name`, or the policy's JSON. */
 export function describePolicy(policy: unknown): string {
   if (typeof policy === 'string') return policy;
   if (isObj(policy)) {
     if (Number.isInteger(policy.atLeast)) return `at least ${String(policy.atLeast)}`;
     if (Array.isArray(policy.critical)) return `critical: ${policy.critical.join(', ')}`;
+    if (isStr(policy.custom)) return `custom: ${policy.custom}`;
   }
   return JSON.stringify(policy);
 }
 
 const shortHash = (hash: string): string => (hash.length > 12 ? `${hash.slice(0, 12)}…` : hash);
 
-/** Name column: `group <name|groupId> (n branches)` or `branch <nodeId>`. */
+/** Name column: `group <name|groupId> (n branches)`, `branch <nodeId>`, `group-timeout <groupId>`. */
 export function formatJobName(job: NamedJob): string {
   const name = job.name ?? '';
   if (name === 'group' && isGroupJobData(job.data)) {
@@ -89,6 +71,7 @@ export function formatJobName(job: NamedJob): string {
     return `group ${d.name ?? d.groupId} (${d.branches} ${plural})`;
   }
   if (name === 'branch' && isBranchJobData(job.data)) return `branch ${job.data.nodeId}`;
+  if (name === 'group-timeout' && isGroupTimeoutData(job.data)) return `group-timeout ${String(job.data.groupId)}`;
   return name;
 }
 
@@ -100,7 +83,7 @@ export function formatJobData(data: unknown): unknown {
       group: data.groupId,
       node: data.nodeId,
       branch: data.branchIndex,
-      ...(data.taskIds ? { tasks: data.taskIds } : {}),
+      ...(isStr(data.path) && data.path !== data.nodeId ? { path: data.path } : {}),
       graph: shortHash(data.graphHash),
       groupKey: data.groupKey,
     };
@@ -111,10 +94,14 @@ export function formatJobData(data: unknown): unknown {
       group: data.name ?? data.groupId,
       ...(data.name ? { groupId: data.groupId } : {}),
       branches: data.branches,
+      ...(Array.isArray(data.members) ? { members: data.members } : {}),
       policy: describePolicy(data.policy),
       graph: shortHash(data.graphHash),
       groupKey: data.groupKey,
     };
+  }
+  if (isGroupTimeoutData(data)) {
+    return { run: data.runId, group: data.groupId, graph: shortHash(String(data.graphHash)), groupKey: data.groupKey };
   }
   return data;
 }
@@ -134,7 +121,12 @@ export function formatReturnValue(value: unknown): unknown {
     };
   }
   if (isObj(value) && isStr(value.nodeId) && value.ok === true) {
-    return { node: value.nodeId, ok: true, result: 'stored in Redis (see the run channel)' };
+    return {
+      node: value.nodeId,
+      ok: true,
+      ...(value.replayed === true ? { replayed: true } : {}),
+      result: 'stored in Redis (see the run channel)',
+    };
   }
   return value;
 }

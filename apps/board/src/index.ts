@@ -30,10 +30,4 @@ export {
   isBranchJobData,
   isGroupJobData,
 } from './formatters';
-export type {
-  BranchJobData,
-  GroupJobData,
-  BranchReturnValue,
-  GroupReturnValue,
-  NamedJob,
-} from './formatters';
+export type { BranchReturnValue, GroupReturnValue, NamedJob } from './formatters';

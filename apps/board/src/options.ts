@@ -2,6 +2,7 @@
  * Board options: the public (all optional) shape, the one place that holds defaults and
  * validation (`resolveBoardOptions`), and the CLI parser built on it (`parseBoardArgs`).
  */
+import { QUEUE_NAME } from '@graflow/core';
 import yargs from 'yargs';
 
 /** Redis connection settings (the same names the worker uses). */
@@ -44,8 +45,8 @@ export interface ResolvedBoardOptions {
   connectTimeoutMs: number;
 }
 
-/** The queue every Graflow namespace uses. */
-export const TASKS_QUEUE = 'tasks';
+/** The queue every Graflow namespace uses (`<keyPrefix>:tasks:*` keys). */
+export const TASKS_QUEUE = QUEUE_NAME;
 
 /** An invalid option; `option` is the CLI flag (or option key) and `value` what was given. */
 export class BoardOptionError extends Error {

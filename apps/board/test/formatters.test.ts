@@ -5,9 +5,8 @@ import {
   formatReturnValue,
   isBranchJobData,
   isGroupJobData,
-  type BranchJobData,
-  type GroupJobData,
 } from '../src/formatters';
+import type { BranchJobData, GroupJobData } from '@graflow/core';
 
 const hash = 'ab'.repeat(32);
 const group: GroupJobData = {
@@ -18,6 +17,7 @@ const group: GroupJobData = {
   groupKey: 'run-1:fetch_all',
   name: 'fetch',
   branches: 3,
+  members: ['fetch_a', 'fetch_b', 'fetch_c'],
   policy: 'strict',
 };
 const branch: BranchJobData = {
@@ -28,7 +28,8 @@ const branch: BranchJobData = {
   groupId: 'fetch_all',
   groupKey: 'run-1:fetch_all',
   branchIndex: 0,
-  taskIds: ['fetch_a', 'parse_a'],
+  path: 'fetch_all/fetch_a',
+  cancelKeys: ['run-1:fetch_all'],
 };
 
 describe('formatJobName', () => {
@@ -39,6 +40,11 @@ describe('formatJobName', () => {
 
   it('names a branch by its node', () => {
     expect(formatJobName({ name: 'branch', data: branch })).toBe('branch fetch_a');
+  });
+
+  it('names a group timeout by its group', () => {
+    const { runId, graphHash, groupId, groupKey } = group;
+    expect(formatJobName({ name: 'group-timeout', data: { v: 1, runId, graphHash, groupId, groupKey } })).toBe('group-timeout fetch_all');
   });
 
   it('leaves foreign or malformed jobs as they are', () => {
@@ -56,7 +62,7 @@ describe('formatJobData', () => {
       group: 'fetch_all',
       node: 'fetch_a',
       branch: 0,
-      tasks: ['fetch_a', 'parse_a'],
+      path: 'fetch_all/fetch_a',
       graph: `${hash.slice(0, 12)}…`,
       groupKey: 'run-1:fetch_all',
     });
@@ -68,6 +74,7 @@ describe('formatJobData', () => {
       group: 'fetch',
       groupId: 'fetch_all',
       branches: 3,
+      members: ['fetch_a', 'fetch_b', 'fetch_c'],
       policy: 'at least 2',
     });
   });
@@ -87,7 +94,8 @@ describe('describePolicy', () => {
     ['best_effort', 'best_effort'],
     [{ atLeast: 2 }, 'at least 2'],
     [{ critical: ['a', 'b'] }, 'critical: a, b'],
-    [{ custom: true }, '{"custom":true}'],
+    [{ custom: 'quorum' }, 'custom: quorum'],
+    [{ other: true }, '{"other":true}'],
   ])('%j -> %s', (policy, text) => {
     expect(describePolicy(policy)).toBe(text);
   });
@@ -100,7 +108,8 @@ describe('formatReturnValue', () => {
   });
 
   it('names the node of a branch and says where its result lives', () => {
-    expect(formatReturnValue({ nodeId: 'fetch_a', ok: true })).toMatchObject({ node: 'fetch_a', ok: true });
+    expect(formatReturnValue({ nodeId: 'fetch_a', ok: true })).toEqual({ node: 'fetch_a', ok: true, result: expect.any(String) });
+    expect(formatReturnValue({ nodeId: 'fetch_a', ok: true, replayed: true })).toMatchObject({ replayed: true });
   });
 
   it('returns anything else unchanged', () => {

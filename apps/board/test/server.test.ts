@@ -21,12 +21,12 @@ async function addGroupFlow(prefix: string, runId: string): Promise<void> {
   const branch = (nodeId: string, branchIndex: number) => ({
     name: 'branch',
     queueName: TASKS_QUEUE,
-    data: { v: 1, runId, graphHash: hash, nodeId, groupId: 'fan_out', groupKey, branchIndex },
+    data: { v: 1, runId, graphHash: hash, nodeId, groupId: 'fan_out', groupKey, branchIndex, path: `fan_out/${nodeId}`, cancelKeys: [groupKey] },
   });
   await flows.add({
     name: 'group',
     queueName: TASKS_QUEUE,
-    data: { v: 1, runId, graphHash: hash, groupId: 'fan_out', groupKey, name: 'fetch', branches: 2, policy: 'strict' },
+    data: { v: 1, runId, graphHash: hash, groupId: 'fan_out', groupKey, name: 'fetch', branches: 2, members: ['fetch_a', 'fetch_b'], policy: 'strict' },
     children: [branch('fetch_a', 0), branch('fetch_b', 1)],
   });
   await flows.close();
