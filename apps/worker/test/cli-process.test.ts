@@ -98,7 +98,7 @@ describe('graflow-worker start-up (spawned)', () => {
       taskIds: expect.arrayContaining(['fx.sleepy', 'fx.maybe-fail', 'fx.esm.upper', 'fx.esm.echo']),
       modules: ['tasks.js', 'esm-tasks.mjs', './esm-type-module/tasks.js'],
     });
-    await proc.waitForLog('worker started');
+    await proc.waitForLog('graflow-worker running');
     proc.signal('SIGTERM');
     expect(await proc.waitForExit()).toEqual({ code: 0, signal: null });
     expect(proc.logs().every((r) => typeof r.ts === 'string' && typeof r.level === 'string' && r.workerId === 'w-load')).toBe(true);

@@ -73,7 +73,7 @@ export async function startWorker(options: ResolvedWorkerCliOptions, logger: Log
     await Promise.all([http?.close(), probe.close(), worker.forceStop().catch(() => undefined)]);
     throw err instanceof StartupError ? err : new StartupError(`worker failed to start: ${firstLine(err)}`);
   }
-  logger.info('worker started', {
+  logger.info('graflow-worker running', {
     redis: describeRedisTarget(options.redis),
     keyPrefix: options.keyPrefix,
     concurrency: options.concurrency,
