@@ -70,7 +70,7 @@ export class GraphStore {
     const cached = this.cache.get(hash);
     // A hot graph confirmed within the interval costs no round trip at all.
     if (cached && !this.isDue(cached)) return hash;
-    await singleFlight(this.saving, hash, () => this.ensureStored(hash, encoded, cached !== undefined));
+    await singleFlight(this.saving, hash, () => this.ensureStored(hash, encoded));
     return hash;
   }
 
@@ -112,17 +112,14 @@ export class GraphStore {
   }
 
   /**
-   * Makes sure the blob exists with a full TTL. A blob we know about is re-checked with EXPIRE
-   * (no bytes sent); it is uploaded again only when EXPIRE says the key is gone.
+   * Makes sure the blob exists with a full TTL. EXPIRE comes first: the graph is often stored
+   * already (by another producer, or by a worker starting a nested group), and then we neither
+   * compress nor send it. Two rounds cover a key that appears or expires between our commands.
    */
-  private async ensureStored(hash: string, encoded: Uint8Array, known: boolean): Promise<void> {
+  private async ensureStored(hash: string, encoded: Uint8Array): Promise<void> {
     const key = this.keyOf(hash);
-    if (!(known && (await this.expire(key)))) {
-      // Two rounds cover a key that expires between our SET NX (refused) and our EXPIRE.
-      for (let round = 0; round < 2; round++) {
-        if (await this.upload(key, encoded)) break;
-        if (await this.expire(key)) break; // another process stored it first: slide its TTL
-      }
+    for (let round = 0; round < 2 && !(await this.expire(key)); round++) {
+      if (await this.upload(key, encoded)) break;
     }
     this.cache.rememberSaved(hash, encoded, Date.now());
   }
@@ -160,7 +157,7 @@ export class GraphStore {
       if (sha256Hex(encoded) !== hash) {
         throw new GraphIntegrityError(hash, key, 'the cached graph no longer encodes to its hash; not re-uploading it');
       }
-      await singleFlight(this.saving, hash, () => this.ensureStored(hash, encoded, false));
+      await singleFlight(this.saving, hash, () => this.ensureStored(hash, encoded));
     };
     refresh().catch((err: unknown) => this.reportBackgroundError(err, key));
   }

@@ -84,6 +84,21 @@ describe('GraphStore save/load', () => {
     }
   });
 
+  it('slides the TTL of a graph another process stored, without uploading it again', async () => {
+    const { redis, store: first, graph, key } = await withSavedGraph(16);
+    await redis.pexpire(key, 2_000);
+    const second = new GraphStore({ redis, keyPrefix: first.options.keyPrefix, ttlSeconds: TTL });
+    const set = jest.spyOn(redis, 'set');
+    try {
+      await second.save(graph);
+      expect(set).not.toHaveBeenCalled(); // EXPIRE found it: nothing compressed or sent
+    } finally {
+      set.mockRestore();
+    }
+    expect(second.stats().uploads).toBe(0);
+    expect(await redis.pttl(key)).toBeGreaterThan((TTL - 5) * 1000);
+  });
+
   it('fetches a graph once for concurrent loads that miss the cache', async () => {
     const { redis, store: producer, hash } = await withSavedGraph(3);
     const worker = new GraphStore({ redis, keyPrefix: producer.options.keyPrefix });
