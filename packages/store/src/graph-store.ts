@@ -77,18 +77,19 @@ export class GraphStore {
   /**
    * Resolves to the graph saved under `hash`, deeply frozen (it is shared with the cache). Throws
    * `GraphNotFoundError` when the blob is gone and `GraphIntegrityError` when it is corrupt.
+   * `T` is the caller's assertion of what was saved; nothing checks it.
    */
-  async load(hash: string): Promise<unknown> {
+  async load<T = unknown>(hash: string): Promise<T> {
     if (!isGraphHash(hash)) throw new InvalidHashError(hash);
     const cached = this.cache.get(hash);
     if (cached) {
       this.counters.hits++;
       const value = this.cache.valueOf(cached);
       if (this.isDue(cached)) this.refreshInBackground(hash, cached, value);
-      return value;
+      return value as T;
     }
     this.counters.misses++;
-    return await singleFlight(this.loading, hash, () => this.fetch(hash));
+    return (await singleFlight(this.loading, hash, () => this.fetch(hash))) as T;
   }
 
   stats(): GraphStoreStats {
