@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { sharedRedis } from '@graflow/testing';
 import {
   GRAPH_STORE_DEFAULTS,
   GraphStore,
@@ -8,8 +9,8 @@ import {
   type GraphStoreOptions,
 } from '../src';
 
-// Never connects: validation must not need a server.
-const redis = new Redis({ lazyConnect: true });
+// Never connects (validation must not need a server); pointed at the test server all the same.
+const redis = new Redis({ ...sharedRedis(), lazyConnect: true });
 afterAll(() => redis.disconnect());
 
 function optionError(options: Record<string, unknown>): InvalidOptionError {
