@@ -41,6 +41,7 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
   private runtime?: RedisRuntime;
   private worker?: Worker;
   private subscriber?: Redis;
+  private workerConnection?: Redis;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private stopping?: Promise<StopResult>;
 
@@ -109,7 +110,9 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
         this.emit('task:end', { ...fields, status: info.ok ? 'succeeded' : 'failed', durationMs, ...(error ? { error } : {}) });
       },
     });
-    const connection = createRedisClient(config, { blocking: true, connectionName: undefined });
+    // BullMQ never closes a connection it was handed; release() does.
+    const connection = createRedisClient(config, { blocking: true });
+    this.workerConnection = connection;
     this.worker = new Worker(QUEUE_NAME, (job: Job, token?: string) => processor(job, token), {
       connection,
       prefix: o.keyPrefix,
@@ -174,6 +177,7 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
   private async release(): Promise<void> {
     this.state = 'stopped';
     this.subscriber?.disconnect();
+    this.workerConnection?.disconnect();
     await this.runtime?.close().catch(() => undefined);
   }
 }

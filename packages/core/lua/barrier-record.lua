@@ -3,7 +3,8 @@
   A redelivered, retried or replayed branch finds its outcome recorded and is not counted again.
 
   KEYS[1] meta      barrier hash (see barrier-init)
-  KEYS[2] outcomes  hash: branch index -> "ok:" .. value | "fail:" .. error
+  KEYS[2] outcomes  hash: branch index -> status .. ":" .. payload, status one of ok | fail, or
+                    lateok | latefail for outcomes that arrived after the decision
   KEYS[3] wake      list the producer blocks on (BLPOP); gets the decision once
   ARGV[1] index     branch index within the group
   ARGV[2] status    "ok" | "fail"
@@ -22,22 +23,27 @@
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return { -1, 0, 0, 0, '' }
 end
-if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2] .. ':' .. ARGV[3]) == 0 then
+local already = redis.call('HGET', KEYS[1], 'decided')
+local status = ARGV[2]
+if already ~= '' then status = 'late' .. status end
+if redis.call('HSETNX', KEYS[2], ARGV[1], status .. ':' .. ARGV[3]) == 0 then
   local m = redis.call('HMGET', KEYS[1], 'done', 'ok', 'fail', 'decided')
   return { 0, tonumber(m[1]), tonumber(m[2]), tonumber(m[3]), m[4] }
 end
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 
 local done = redis.call('HINCRBY', KEYS[1], 'done', 1)
+if already ~= '' then
+  -- A late outcome is kept (the branch has ended) but does not change the decided counts.
+  local m = redis.call('HMGET', KEYS[1], 'ok', 'fail')
+  return { 4, done, tonumber(m[1]), tonumber(m[2]), already }
+end
 local field = 'fail'
 if ARGV[2] == 'ok' then field = 'ok' end
 redis.call('HINCRBY', KEYS[1], field, 1)
 local m = redis.call('HMGET', KEYS[1], 'total', 'kind', 'param', 'decided', 'ok', 'fail')
-local total, kind, param, decided = tonumber(m[1]), m[2], m[3], m[4]
+local total, kind, param = tonumber(m[1]), m[2], m[3]
 local ok, fail = tonumber(m[5]), tonumber(m[6])
-if decided ~= '' then
-  return { 4, done, ok, fail, decided }
-end
 
 local decision = ''
 if kind == 'strict' then

@@ -1,4 +1,8 @@
+import { decodeValue, encodeValue } from '../codec/value-codec';
 import type { Channel, ChannelWriteOptions, RunControl, RunState } from './channel';
+
+// Values pass through the same codec as on Redis, so both backends accept and return the same types.
+const copy = (value: unknown): unknown => decodeValue(encodeValue(value, 'channel value', Number.MAX_SAFE_INTEGER));
 
 interface Slot {
   value: unknown;
@@ -29,7 +33,7 @@ export class MemoryChannel implements Channel {
   }
 
   async set(key: string, value: unknown, options?: ChannelWriteOptions): Promise<void> {
-    this.write(key, structuredClone(value), options);
+    this.write(key, copy(value), options);
   }
 
   async delete(key: string): Promise<boolean> {
@@ -42,7 +46,7 @@ export class MemoryChannel implements Channel {
 
   async append(key: string, value: unknown, options?: ChannelWriteOptions): Promise<number> {
     const current = this.live(key)?.value;
-    const list = Array.isArray(current) ? [...current, structuredClone(value)] : [structuredClone(value)];
+    const list = Array.isArray(current) ? [...current, copy(value)] : [copy(value)];
     this.write(key, list, options ?? { ttlMs: this.remaining(key) });
     return list.length;
   }

@@ -50,6 +50,12 @@ export interface RecordResult {
   decided: Decision | '';
 }
 
+export interface BranchOutcome {
+  ok: boolean;
+  late: boolean;
+  payload: Buffer;
+}
+
 export interface BarrierMeta {
   total: number;
   done: number;
@@ -120,13 +126,14 @@ export class Barrier {
     await this.redis.hincrby(this.keys.meta, 'started', 1);
   }
 
-  /** Recorded outcomes by branch index. */
-  async outcomes(): Promise<Map<number, { ok: boolean; payload: Buffer }>> {
+  /** Recorded outcomes by branch index; `late` ones arrived after the decision. */
+  async outcomes(): Promise<Map<number, BranchOutcome>> {
     const raw = await this.redis.hgetallBuffer(this.keys.outcomes);
-    const out = new Map<number, { ok: boolean; payload: Buffer }>();
+    const out = new Map<number, BranchOutcome>();
     for (const [index, value] of Object.entries(raw)) {
-      const ok = value.subarray(0, 3).toString() === 'ok:';
-      out.set(Number(index), { ok, payload: value.subarray(ok ? 3 : 5) });
+      const colon = value.indexOf(0x3a);
+      const status = value.subarray(0, colon).toString();
+      out.set(Number(index), { ok: status.endsWith('ok'), late: status.startsWith('late'), payload: value.subarray(colon + 1) });
     }
     return out;
   }

@@ -124,7 +124,8 @@ export async function applyCustomPolicy(instance: GroupInstance): Promise<Decisi
 export async function readOutcomes(instance: GroupInstance): Promise<{ succeeded: Record<string, unknown>; failed: BranchFailure[] }> {
   const succeeded: Record<string, unknown> = {};
   const failed: BranchFailure[] = [];
-  for (const [index, { ok, payload }] of await instance.barrier.outcomes()) {
+  for (const [index, { ok, late, payload }] of await instance.barrier.outcomes()) {
+    if (late) continue;
     const memberId = instance.group.members[index]!;
     if (ok) succeeded[memberId] = decodeValue(payload);
     else failed.push({ taskId: memberId, error: remoteError(decodeValue(payload)) });

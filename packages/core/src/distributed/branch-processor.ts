@@ -1,0 +1,88 @@
+import { DelayedError, UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
+import { encodeValue } from '../codec/value-codec';
+import { errorMessage, GraflowError, WorkflowCancelledError } from '../errors';
+import { LocalGroupExecutor } from '../engine/local-group-executor';
+import { Runner } from '../engine/runner';
+import type { Graph } from '../graph/types';
+import { errorSummary, instanceFromKey, type GroupInstance } from './group-flow';
+import { parseBranchJobData, type BranchJobData } from './job-data';
+import { NestedGroupExecutor } from './nested-executor';
+import type { BranchInfo, ProcessorContext } from './processor-context';
+
+/** Runs one branch job: at most one outcome per branch reaches the barrier, whatever happens. */
+export async function processBranch(ctx: ProcessorContext, job: Job, token: string | undefined): Promise<unknown> {
+  const data = parseBranchJobData(job.id!, job.data);
+  const graph = await ctx.loadGraph(data.graphHash);
+  const instance = instanceFromKey(ctx.runtime, data.runId, ctx.groupOf(graph, data.groupId, job.id!), data.groupKey);
+  // Listen for cancellation before looking at the barrier, so no cancel can slip in between.
+  const controller = new AbortController();
+  const unregister = ctx.options.cancels.add(data.cancelKeys, controller);
+  try {
+    const meta = await instance.barrier.meta();
+    if (!meta) throw new UnrecoverableError(`the barrier of group '${data.groupId}' (run ${data.runId}) is gone (expired, or a key prefix mismatch)`);
+    // A redelivered branch whose outcome is already recorded is done; it is never counted twice.
+    if ((await instance.barrier.outcomes()).has(data.branchIndex)) return { nodeId: data.nodeId, ok: true, replayed: true };
+    if (meta.decided || controller.signal.aborted) {
+      const skipped = encodeValue(errorSummary(new Error('skipped: the group was already decided')), 'error', ctx.runtime.settings.maxPayloadBytes);
+      await ctx.afterRecord(instance, await instance.barrier.record(data.branchIndex, 'fail', skipped));
+      return { nodeId: data.nodeId, ok: false, skipped: true };
+    }
+    await instance.barrier.markStarted();
+    return await runBranch(ctx, { job, token, data, graph, instance, controller });
+  } finally {
+    unregister();
+  }
+}
+
+interface BranchRun {
+  job: Job;
+  token: string | undefined;
+  data: BranchJobData;
+  graph: Graph;
+  instance: GroupInstance;
+  controller: AbortController;
+}
+
+async function runBranch(ctx: ProcessorContext, run: BranchRun): Promise<unknown> {
+  const { job, token, data, graph, instance, controller } = run;
+  const { runtime, options } = ctx;
+  const info: BranchInfo = { jobId: job.id!, runId: data.runId, groupId: data.groupId, taskId: data.nodeId };
+  const started = Date.now();
+  options.onBranch?.('start', info);
+  try {
+    const runner = new Runner({
+      runId: data.runId,
+      state: runtime.runState(data.runId),
+      executors: { local: new LocalGroupExecutor(), redis: new NestedGroupExecutor(runtime, job, token, data) },
+      defaultBackend: 'redis',
+      journal: runtime.journal(data.runId, data.path),
+      hooks: options.hooks,
+      loadedModules: options.loadedModules,
+      externalAttempt: { nodeId: data.nodeId, attempt: job.attemptsMade + 1 },
+      runAbort: controller,
+    });
+    const signal = AbortSignal.any([controller.signal, options.shutdownSignal]);
+    const scope = { graph, path: data.path, branch: { groupId: data.groupId, memberId: data.nodeId }, signal, visits: new Map<string, number>() };
+    const value = await runner.runRoot({ graph, nodeId: data.nodeId }, scope);
+    const payload = encodeValue(value, `value of branch '${data.nodeId}'`, runtime.settings.maxPayloadBytes);
+    await ctx.afterRecord(instance, await instance.barrier.record(data.branchIndex, 'ok', payload));
+    options.onBranch?.('end', { ...info, ok: true, durationMs: Date.now() - started });
+    return { nodeId: data.nodeId, ok: true };
+  } catch (err) {
+    if (err instanceof WaitingChildrenError) throw err;
+    if (options.shutdownSignal.aborted && !controller.signal.aborted) {
+      // Shutdown deadline: hand the branch back to the queue instead of failing it.
+      await job.moveToDelayed(Date.now(), token);
+      throw new DelayedError();
+    }
+    options.onBranch?.('end', { ...info, ok: false, durationMs: Date.now() - started, error: err });
+    const retryable = !controller.signal.aborted
+      && !(err instanceof WorkflowCancelledError)
+      && !(err instanceof UnrecoverableError)
+      && !(err instanceof GraflowError && err.code === 'UNKNOWN_TASK');
+    if (retryable && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw err;
+    const payload = encodeValue(errorSummary(err), 'error summary', runtime.settings.maxPayloadBytes);
+    await ctx.afterRecord(instance, await instance.barrier.record(data.branchIndex, 'fail', payload));
+    throw new UnrecoverableError(errorMessage(err));
+  }
+}

@@ -1,0 +1,5 @@
+import { memoryHarness, workflowScenarios } from './scenarios';
+
+describe('workflow scenarios on the in-process backend', () => {
+  workflowScenarios(memoryHarness);
+});
