@@ -1,25 +1,16 @@
-import { parallel, workflow, type RunResult, type WorkflowNode } from '@graflow/core';
+import { parallel } from '@graflow/core';
 import { sharedRedis, uniquePrefix, waitFor } from '@graflow/testing';
 import { killSpawned } from './fixtures/cli';
 import { sleepy } from './fixtures/tasks';
-import { FAST_RECOVERY, spawnWorker } from './fixtures/worker';
+import { FAST_RECOVERY, runDistributed, sleepers, spawnWorker } from './fixtures/worker';
 
 afterEach(killSpawned);
-
-/** Runs a distributed workflow from this (producer) process on the test prefix. */
-function runDistributed(prefix: string, build: () => WorkflowNode): Promise<RunResult> {
-  const run = workflow(`wf-${prefix}`, build).run({ queueBackend: 'redis', channelBackend: 'redis', config: { ...sharedRedis(), keyPrefix: prefix } });
-  run.catch(() => undefined); // awaited later; keep it from being reported as unhandled meanwhile
-  return run;
-}
-
-const sleepers = (ms: number, values: number[]) => values.map((value) => sleepy.bind({ ms, value }, { id: `s${value}` }));
 
 describe('graflow-worker signals (spawned)', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('%s lets 4 in-flight 2-second tasks finish, then exits 0 with every result delivered', async (signal) => {
     const prefix = uniquePrefix(`drain-${signal}`);
     const worker = await spawnWorker(sharedRedis(), prefix, ['--concurrency', '4', '--graceful-shutdown-timeout', '30']);
-    const run = runDistributed(prefix, () => parallel(...sleepers(2_000, [1, 2, 3, 4])));
+    const run = runDistributed(prefix, () => sleepers(2_000, [1, 2, 3, 4]));
     await worker.waitForActive(4);
     worker.proc.signal(signal);
     await waitFor(async () => (await worker.status('/readyz')) === 503, { what: '/readyz 503 while draining' });
@@ -36,7 +27,7 @@ describe('graflow-worker signals (spawned)', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('%s past the deadline exits non-zero, and a second worker completes the tasks', async (signal) => {
     const prefix = uniquePrefix(`deadline-${signal}`);
     const first = await spawnWorker(sharedRedis(), prefix, ['--concurrency', '2', '--graceful-shutdown-timeout', '0.5', ...FAST_RECOVERY]);
-    const run = runDistributed(prefix, () => parallel(...sleepers(4_000, [1, 2])));
+    const run = runDistributed(prefix, () => sleepers(4_000, [1, 2]));
     await first.waitForActive(2);
     const signalled = Date.now();
     first.proc.signal(signal);
@@ -53,7 +44,7 @@ describe('graflow-worker signals (spawned)', () => {
   it('a second signal forces an immediate non-zero exit; the jobs are still completed elsewhere', async () => {
     const prefix = uniquePrefix('force');
     const first = await spawnWorker(sharedRedis(), prefix, ['--concurrency', '2', '--graceful-shutdown-timeout', '60', ...FAST_RECOVERY]);
-    const run = runDistributed(prefix, () => parallel(...sleepers(5_000, [1, 2])));
+    const run = runDistributed(prefix, () => sleepers(5_000, [1, 2]));
     await first.waitForActive(2);
     first.proc.signal('SIGTERM');
     await first.proc.waitForLog('shutting down: finishing in-flight tasks');
@@ -70,7 +61,7 @@ describe('graflow-worker signals (spawned)', () => {
     const prefix = uniquePrefix('sigkill');
     const first = await spawnWorker(sharedRedis(), prefix, ['--concurrency', '4', ...FAST_RECOVERY]);
     const run = runDistributed(prefix, () =>
-      parallel(...sleepers(50, [1, 2, 3]), sleepy.bind({ ms: 4_000, value: 100 }, { id: 'slow' })),
+      parallel(...[1, 2, 3].map((value) => sleepy.bind({ ms: 50, value }, { id: `s${value}` })), sleepy.bind({ ms: 4_000, value: 100 }, { id: 'slow' })),
     );
     await waitFor(async () => (await first.metric('graflow_tasks_total', { status: 'succeeded' })) === 3, { what: 'the quick branches' });
     await first.waitForActive(1);
