@@ -1,12 +1,20 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRedisServer } from '@graflow/testing';
+import { BENCH } from './config';
+import { dispatchSection, roundTripSection, throughputSection } from './distributed-bench';
+import { rssSection } from './rss-bench';
 import { storeSection } from './store-bench';
 
 /** One line of the printed table. */
 export interface BenchRow {
   metric: string;
+  /** Graflow's number. */
   value: string;
+  /** The raw BullMQ number of the same workload on the same Redis, if it has one. */
+  raw?: string;
+  /** graflow / raw. */
+  ratio?: string;
   unit?: string;
   /** The goal this number is held to, if any (for the reader; nothing fails on it). */
   target?: string;
@@ -15,24 +23,34 @@ export interface BenchRow {
 /** A group of measurements; add one to `sections` below to include it in `npm run bench`. */
 export interface BenchSection {
   name: string;
-  run(context: { redis: { host: string; port: number } }): Promise<{ rows: BenchRow[]; json: unknown }>;
+  run(context: { redis: { host: string; port: number } }): Promise<{ rows: BenchRow[]; json: unknown; notes?: string[] }>;
 }
 
-const sections: BenchSection[] = [storeSection];
+const sections: BenchSection[] = [storeSection, throughputSection, dispatchSection, roundTripSection, rssSection];
 
 const RESULTS_FILE = join(__dirname, '..', 'results', 'latest.json');
 
-function printTable(results: { section: string; rows: BenchRow[] }[]): void {
+interface SectionResult {
+  section: string;
+  rows: BenchRow[];
+  json: unknown;
+  notes?: string[];
+}
+
+function printTable(results: SectionResult[]): void {
   const lines = results.flatMap(({ section, rows }) =>
-    rows.map((r) => [section, r.metric, r.value, r.unit ?? '', r.target ?? '']),
+    rows.map((r) => [section, r.metric, r.value, r.raw ?? '', r.ratio ?? '', r.unit ?? '', r.target ?? '']),
   );
-  const header = ['section', 'metric', 'value', 'unit', 'target'];
+  const header = ['section', 'workload', 'graflow', 'raw bullmq', 'ratio', 'unit', 'target'];
+  const numeric = new Set([2, 3, 4]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const format = (cells: string[]) =>
-    cells.map((c, i) => (i === 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   console.log(format(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const line of lines) console.log(format(line));
+  const notes = results.flatMap(({ section, notes: n }) => (n ?? []).map((note) => `- [${section}] ${note}`));
+  if (notes.length > 0) console.log(`\nnotes:\n${notes.join('\n')}`);
 }
 
 async function main(): Promise<void> {
@@ -40,17 +58,23 @@ async function main(): Promise<void> {
   const server = await startRedisServer();
   try {
     const redis = { host: server.host, port: server.port };
-    const results: { section: string; rows: BenchRow[]; json: unknown }[] = [];
-    for (const section of sections) {
-      const { rows, json } = await section.run({ redis });
-      results.push({ section: section.name, rows, json });
+    const results: SectionResult[] = [];
+    const started = Date.now();
+    for (const section of sections.filter((s) => !BENCH.sections || BENCH.sections.includes(s.name))) {
+      const sectionStarted = Date.now();
+      console.error(`[bench] ${section.name}...`);
+      const { rows, json, notes } = await section.run({ redis });
+      console.error(`[bench] ${section.name} done in ${((Date.now() - sectionStarted) / 1000).toFixed(1)} s`);
+      results.push({ section: section.name, rows, json, ...(notes ? { notes } : {}) });
     }
+    console.error(`[bench] all sections in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     printTable(results);
     mkdirSync(join(RESULTS_FILE, '..'), { recursive: true });
     const report = {
       date: new Date().toISOString(),
       node: process.version,
       platform: `${process.platform}-${process.arch}`,
+      sizes: BENCH,
       sections: Object.fromEntries(results.map((r) => [r.section, r.json])),
     };
     writeFileSync(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);

@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { encodeCanonical, GraphStore } from '@graflow/store';
 import type { BenchSection } from './run';
+import { median, timeUs } from './stats';
 
 /** What `benchStore` measured; times are medians in microseconds. */
 export interface StoreBenchResult {
@@ -46,17 +47,6 @@ export function workflowGraph(nodes = NODES, variant = 0): Record<string, unknow
     };
   }
   return { name: 'nightly-etl', version: 1, variant, root: Object.keys(graphNodes)[0], nodes: graphNodes };
-}
-
-function median(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-async function timeUs(run: () => Promise<unknown>): Promise<number> {
-  const start = process.hrtime.bigint();
-  await run();
-  return Number(process.hrtime.bigint() - start) / 1_000;
 }
 
 export async function benchStore(redis: { host: string; port: number }): Promise<StoreBenchResult> {

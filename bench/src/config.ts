@@ -1,0 +1,54 @@
+/**
+ * Sizes of the distributed sections. The defaults are the issue's workloads; `BENCH_QUICK=1`
+ * shrinks everything for a smoke run, and each size can be set on its own.
+ *
+ * BENCH_SECTIONS=store,throughput,dispatch,roundtrip,rss   run only these sections (comma list)
+ * BENCH_WORKERS=2 BENCH_CONCURRENCY=50                        worker processes x jobs each, both sides
+ * BENCH_THROUGHPUT_BRANCHES=1000 BENCH_THROUGHPUT_REPS=5
+ * BENCH_DISPATCH_SIZES=10,100,1000 BENCH_DISPATCH_REPS=7 BENCH_DISPATCH_REPS_LARGE=5
+ * BENCH_ROUNDTRIP_RUNS=200 BENCH_ROUNDTRIP_WARMUP=20
+ * BENCH_RSS_GRAPHS=10000 BENCH_RSS_SECONDS=240 BENCH_RSS_PARALLEL=32 BENCH_STORE_CACHE_GRAPHS=10000
+ */
+const quick = process.env.BENCH_QUICK === '1';
+
+function int(name: string, full: number, small: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return quick ? small : full;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got '${raw}'`);
+  return value;
+}
+
+function ints(name: string, full: number[], small: number[]): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return quick ? small : full;
+  return raw.split(',').map((part) => {
+    const value = Number(part.trim());
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a comma list of positive integers, got '${raw}'`);
+    return value;
+  });
+}
+
+export const BENCH = {
+  quick,
+  /** Section names to run, or undefined for all. */
+  sections: process.env.BENCH_SECTIONS ? process.env.BENCH_SECTIONS.split(',').map((s) => s.trim()) : undefined,
+  workers: int('BENCH_WORKERS', 2, 2),
+  concurrency: int('BENCH_CONCURRENCY', 50, 50),
+  throughput: { branches: int('BENCH_THROUGHPUT_BRANCHES', 1_000, 200), reps: int('BENCH_THROUGHPUT_REPS', 5, 2) },
+  dispatch: {
+    sizes: ints('BENCH_DISPATCH_SIZES', [10, 100, 1_000], [10, 100]),
+    reps: int('BENCH_DISPATCH_REPS', 7, 3),
+    /** Repetitions for N >= 1,000. */
+    repsLarge: int('BENCH_DISPATCH_REPS_LARGE', 5, 2),
+  },
+  roundTrip: { runs: int('BENCH_ROUNDTRIP_RUNS', 200, 30), warmup: int('BENCH_ROUNDTRIP_WARMUP', 20, 5) },
+  rss: {
+    graphs: int('BENCH_RSS_GRAPHS', 10_000, 300),
+    /** Stop dispatching new graphs after this long and report the count reached. */
+    seconds: int('BENCH_RSS_SECONDS', 240, 30),
+    /** Workflows in flight at once. */
+    parallel: int('BENCH_RSS_PARALLEL', 32, 16),
+    storeGraphs: int('BENCH_STORE_CACHE_GRAPHS', 10_000, 1_000),
+  },
+};
