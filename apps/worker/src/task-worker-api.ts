@@ -21,6 +21,8 @@ export interface RedisConnectionOptions {
   password?: string;
   db?: number;
   tls?: boolean;
+  /** host:port is a seed node of a Redis Cluster (the key prefix needs a `{hash tag}`). */
+  cluster?: boolean;
 }
 
 export interface TaskWorkerOptions {

@@ -12,6 +12,8 @@
  * ```
  */
 export { startRedisServer, freePort } from './redis-server';
+export { startRedisCluster } from './redis-cluster';
+export type { RedisClusterHandle } from './redis-cluster';
 export type { RedisServerHandle, RedisServerOptions } from './redis-server';
 export { waitFor, onceWithin } from './wait';
 export type { WaitForOptions } from './wait';

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from './wait';
@@ -29,12 +29,12 @@ export interface RedisServerOptions {
 }
 
 /** Finds a free loopback TCP port by binding port 0. */
-export async function freePort(): Promise<number> {
+export async function freePort(host = '127.0.0.1'): Promise<number> {
   return await new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
     srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.listen(0, host, () => {
       const addr = srv.address();
       const port = typeof addr === 'object' && addr ? addr.port : 0;
       srv.close(() => resolve(port));
@@ -43,7 +43,6 @@ export async function freePort(): Promise<number> {
 }
 
 async function ping(host: string, port: number): Promise<boolean> {
-  const { createConnection } = await import('node:net');
   return await new Promise((resolve) => {
     const sock = createConnection({ host, port });
     let buf = '';
@@ -80,9 +79,19 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     ...(options.extraArgs ?? []),
   ];
   let child: ChildProcess;
+  let log = '';
   const launch = async (): Promise<void> => {
-    child = spawn('redis-server', args, { stdio: 'ignore' });
-    await waitFor(() => ping(host, port), { timeoutMs: 10_000, what: `redis-server on ${host}:${port}` });
+    log = '';
+    child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const keep = (d: Buffer) => (log = (log + d.toString()).slice(-4_000));
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    try {
+      await waitFor(() => ping(host, port), { timeoutMs: 10_000, what: `redis-server on ${host}:${port}` });
+    } catch (err) {
+      child.kill('SIGKILL');
+      throw new Error(`${(err as Error).message}; redis-server said: ${log.trim().split('\n').slice(-5).join(' | ')}`);
+    }
   };
   const exited = (): Promise<void> =>
     new Promise((resolve) => {

@@ -103,19 +103,16 @@ export class Barrier {
   }
 
   async meta(): Promise<BarrierMeta | undefined> {
-    const m = await this.redis.hgetall(this.keys.meta);
-    if (m.total === undefined) return undefined;
-    return {
-      total: Number(m.total),
-      done: Number(m.done),
-      ok: Number(m.ok),
-      fail: Number(m.fail),
-      started: Number(m.started),
-      decided: (m.decided ?? '') as Decision | '',
-      ...(m.decidedReason ? { decidedReason: m.decidedReason } : {}),
-      dispatched: m.dispatched === '1',
-      kind: m.kind ?? '',
-    };
+    return parseMeta(await this.redis.hgetall(this.keys.meta));
+  }
+
+  /** The barrier and whether branch `index` is recorded, in one round trip (a branch's first look). */
+  async lookup(index: number): Promise<{ meta: BarrierMeta | undefined; recorded: boolean }> {
+    const [[, m], [, exists]] = (await this.redis.multi().hgetall(this.keys.meta).hexists(this.keys.outcomes, String(index)).exec()) as [
+      [unknown, Record<string, string>],
+      [unknown, number],
+    ];
+    return { meta: parseMeta(m), recorded: exists === 1 };
   }
 
   async markDispatched(): Promise<void> {
@@ -137,4 +134,20 @@ export class Barrier {
     }
     return out;
   }
+}
+
+/** Meta hash fields to numbers; undefined when the barrier does not exist. */
+function parseMeta(m: Record<string, string>): BarrierMeta | undefined {
+  if (m.total === undefined) return undefined;
+  return {
+    total: Number(m.total),
+    done: Number(m.done),
+    ok: Number(m.ok),
+    fail: Number(m.fail),
+    started: Number(m.started),
+    decided: (m.decided ?? '') as Decision | '',
+    ...(m.decidedReason ? { decidedReason: m.decidedReason } : {}),
+    dispatched: m.dispatched === '1',
+    kind: m.kind ?? '',
+  };
 }

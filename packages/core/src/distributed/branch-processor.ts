@@ -18,10 +18,10 @@ export async function processBranch(ctx: ProcessorContext, job: Job, token: stri
   const controller = new AbortController();
   const unregister = ctx.options.cancels.add(data.cancelKeys, controller);
   try {
-    const meta = await instance.barrier.meta();
+    const { meta, recorded } = await instance.barrier.lookup(data.branchIndex);
     if (!meta) throw new UnrecoverableError(`the barrier of group '${data.groupId}' (run ${data.runId}) is gone (expired, or a key prefix mismatch)`);
     // A redelivered branch whose outcome is already recorded is done; it is never counted twice.
-    if ((await instance.barrier.outcomes()).has(data.branchIndex)) return { nodeId: data.nodeId, ok: true, replayed: true };
+    if (recorded) return { nodeId: data.nodeId, ok: true, replayed: true };
     if (meta.decided || controller.signal.aborted) {
       const skipped = encodeValue(errorSummary(new Error('skipped: the group was already decided')), 'error', ctx.runtime.settings.maxPayloadBytes);
       await ctx.afterRecord(instance, await instance.barrier.record(data.branchIndex, 'fail', skipped));
@@ -55,7 +55,12 @@ async function runBranch(ctx: ProcessorContext, run: BranchRun): Promise<unknown
       state: runtime.runState(data.runId),
       executors: { local: new LocalGroupExecutor(), redis: new NestedGroupExecutor(runtime, job, token, data) },
       defaultBackend: 'redis',
-      journal: runtime.journal(data.runId, data.path),
+      journal: runtime.journal(data.runId, data.path, {
+        // On a job's first start nothing can be journaled yet: skip the reads.
+        fresh: (job.attemptsStarted ?? 0) <= 1,
+        // A lone task's recorded outcome already covers its replay, unless it asked for more steps.
+        loneTask: graph.nodes[data.nodeId]?.kind === 'task',
+      }),
       hooks: options.hooks,
       loadedModules: options.loadedModules,
       externalAttempt: { nodeId: data.nodeId, attempt: job.attemptsMade + 1 },

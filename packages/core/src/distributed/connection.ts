@@ -35,6 +35,24 @@ export function createRedisClient(config: ResolvedRedisConfig, options: ClientOp
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2_000),
     ...(options.connectionName ? { connectionName: options.connectionName } : {}),
   };
+  if (config.cluster) {
+    // A Cluster answers every command we send (one hash slot per namespace), so callers may treat
+    // it as a Redis; BullMQ accepts either.
+    const cluster = new IORedis.Cluster([{ host: config.host, port: config.port }], {
+      lazyConnect: true,
+      enableReadyCheck: true,
+      clusterRetryStrategy: base.retryStrategy,
+      redisOptions: {
+        connectTimeout: base.connectTimeout,
+        maxRetriesPerRequest: base.maxRetriesPerRequest,
+        ...(config.username ? { username: config.username } : {}),
+        ...(config.password ? { password: config.password } : {}),
+        ...(config.tls ? { tls: {} } : {}),
+      },
+    });
+    cluster.on('error', () => undefined);
+    return cluster as unknown as Redis;
+  }
   const client = config.url
     ? new IORedis(config.url, { ...base, ...(config.tls ? { tls: {} } : {}) })
     : new IORedis({

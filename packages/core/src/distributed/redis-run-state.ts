@@ -117,20 +117,31 @@ export class RedisRunState implements RunState {
   }
 }
 
+export interface JournalOptions {
+  /** The branch job's first start: nothing is journaled yet, so reads are skipped. */
+  fresh?: boolean;
+  /** The branch is one task: a step that asked for no follow-up need not be journaled. */
+  loneTask?: boolean;
+}
+
 /** The replay journal of one branch execution, in a Redis hash. */
 export class RedisJournal implements Journal {
   constructor(
     private readonly redis: Redis,
     private readonly key: string,
     private readonly limits: RedisStateLimits,
+    private readonly options: JournalOptions = {},
   ) {}
 
   async get(step: string): Promise<JournalEntry | undefined> {
+    if (this.options.fresh) return undefined;
     const raw = await this.redis.hgetBuffer(this.key, step);
     return raw === null ? undefined : (decodeValue(raw) as JournalEntry);
   }
 
   async put(step: string, entry: JournalEntry): Promise<void> {
+    const d = entry.directives as { next?: unknown[]; iterate?: unknown; terminate?: unknown } | undefined;
+    if (this.options.loneTask && !d?.next?.length && !d?.iterate && !d?.terminate) return;
     const bytes = encodeValue(entry, `journal entry '${step}'`, this.limits.maxPayloadBytes);
     await this.redis.multi().hset(this.key, step, bytes).expire(this.key, this.limits.ttlSeconds).exec();
   }

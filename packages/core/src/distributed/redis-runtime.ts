@@ -6,7 +6,7 @@ import type { ResolvedRedisConfig } from '../options/run-options';
 import type { GroupExecutor } from '../engine/scope';
 import { connectChecked, createRedisClient } from './connection';
 import { QUEUE_NAME, RunKeys } from './keys';
-import { RedisJournal, RedisRunState, type RedisStateLimits } from './redis-run-state';
+import { RedisJournal, RedisRunState, type JournalOptions, type RedisStateLimits } from './redis-run-state';
 import { ProducerGroupExecutor } from './producer-executor';
 
 export interface RuntimeSettings extends RedisStateLimits {
@@ -49,8 +49,8 @@ export class RedisRuntime {
     return new RedisRunState(this.redis, this.keys(runId), this.settings);
   }
 
-  journal(runId: string, branchPath: string): RedisJournal {
-    return new RedisJournal(this.redis, this.keys(runId).journal(branchPath), this.settings);
+  journal(runId: string, branchPath: string, options: JournalOptions = {}): RedisJournal {
+    return new RedisJournal(this.redis, this.keys(runId).journal(branchPath), this.settings, options);
   }
 
   /** Saves a graph once per graph object (lazy upload: only when a distributed group starts). */

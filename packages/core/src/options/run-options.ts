@@ -16,6 +16,11 @@ export interface RedisConfig {
   url?: string;
   /** Namespace of every key: queues, graphs, barriers, channels. @defaultValue 'graflow' */
   keyPrefix?: string;
+  /**
+   * Treat host:port as a seed node of a Redis Cluster. The key prefix must then carry a hash tag
+   * (`{myapp}:workflows`) so a namespace lives in one slot. @defaultValue false
+   */
+  cluster?: boolean;
 }
 
 export type Backend = 'memory' | 'redis';
@@ -50,6 +55,7 @@ export interface ResolvedRedisConfig {
   tls: boolean;
   url?: string;
   keyPrefix: string;
+  cluster: boolean;
 }
 
 export interface ResolvedRunOptions {
@@ -89,7 +95,7 @@ function int(name: string, value: unknown, fallback: number, min = 1): number {
 
 /** Validates a Redis config and fills its defaults. Shared by runs, workers and tools. */
 export function resolveRedisConfig(config: RedisConfig = {}, where = 'config'): ResolvedRedisConfig {
-  const known = ['host', 'port', 'username', 'password', 'db', 'tls', 'url', 'keyPrefix'];
+  const known = ['host', 'port', 'username', 'password', 'db', 'tls', 'url', 'keyPrefix', 'cluster'];
   for (const key of Object.keys(config)) {
     if (!known.includes(key)) throw new InvalidOptionError(`${where}.${key}`, (config as Record<string, unknown>)[key], `one of ${known.join(', ')}`);
   }
@@ -107,7 +113,11 @@ export function resolveRedisConfig(config: RedisConfig = {}, where = 'config'): 
     db: int(`${where}.db`, config.db, d.db, 0),
     tls: config.tls ?? d.tls,
     keyPrefix,
+    cluster: config.cluster ?? false,
   };
+  if (out.cluster && !/\{[^}]+\}/.test(keyPrefix)) {
+    throw new InvalidOptionError(`${where}.keyPrefix`, keyPrefix, "a hash tag in braces on Redis Cluster, e.g. '{myapp}:workflows'");
+  }
   if (out.port > 65535) throw new InvalidOptionError(`${where}.port`, out.port, 'a TCP port (1-65535)');
   if (config.username !== undefined) out.username = config.username;
   if (config.password !== undefined) out.password = config.password;
