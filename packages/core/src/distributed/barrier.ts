@@ -15,12 +15,14 @@ const SCRIPTS = {
   graflowBarrierInit: { numberOfKeys: 1, lua: lua('barrier-init') },
   graflowBarrierRecord: { numberOfKeys: 3, lua: lua('barrier-record') },
   graflowBarrierDecide: { numberOfKeys: 2, lua: lua('barrier-decide') },
+  graflowBarrierLookup: { numberOfKeys: 2, lua: lua('barrier-lookup') },
 };
 
 type ScriptClient = Redis & {
   graflowBarrierInit(meta: string, ...argv: Array<string | number>): Promise<number>;
   graflowBarrierRecord(meta: string, outcomes: string, wake: string, ...argv: Array<string | number | Buffer>): Promise<[number, number, number, number, string]>;
   graflowBarrierDecide(meta: string, wake: string, ...argv: Array<string | number>): Promise<number>;
+  graflowBarrierLookup(meta: string, outcomes: string, index: number): Promise<[number, ...Array<string | number>]>;
 };
 
 function scripted(redis: Redis): ScriptClient {
@@ -106,21 +108,16 @@ export class Barrier {
     return parseMeta(await this.redis.hgetall(this.keys.meta));
   }
 
-  /** The barrier and whether branch `index` is recorded, in one round trip (a branch's first look). */
+  /** A branch's first look, in one call: the barrier, whether `index` is recorded; bumps `started`. */
   async lookup(index: number): Promise<{ meta: BarrierMeta | undefined; recorded: boolean }> {
-    const [[, m], [, exists]] = (await this.redis.multi().hgetall(this.keys.meta).hexists(this.keys.outcomes, String(index)).exec()) as [
-      [unknown, Record<string, string>],
-      [unknown, number],
-    ];
-    return { meta: parseMeta(m), recorded: exists === 1 };
+    const [recorded, ...flat] = await this.redis.graflowBarrierLookup(this.keys.meta, this.keys.outcomes, index);
+    const fields: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) fields[String(flat[i])] = String(flat[i + 1]);
+    return { meta: parseMeta(fields), recorded: recorded === 1 };
   }
 
   async markDispatched(): Promise<void> {
     await this.redis.hset(this.keys.meta, 'dispatched', 1);
-  }
-
-  async markStarted(): Promise<void> {
-    await this.redis.hincrby(this.keys.meta, 'started', 1);
   }
 
   /** Recorded outcomes by branch index; `late` ones arrived after the decision. */

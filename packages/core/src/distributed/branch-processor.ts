@@ -27,7 +27,6 @@ export async function processBranch(ctx: ProcessorContext, job: Job, token: stri
       await ctx.afterRecord(instance, await instance.barrier.record(data.branchIndex, 'fail', skipped));
       return { nodeId: data.nodeId, ok: false, skipped: true };
     }
-    await instance.barrier.markStarted();
     return await runBranch(ctx, { job, token, data, graph, instance, controller });
   } finally {
     unregister();
