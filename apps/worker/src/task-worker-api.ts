@@ -41,6 +41,8 @@ export interface TaskWorkerOptions {
   /** How long `stop()` waits for in-flight tasks before aborting them, in ms. @defaultValue 30000 */
   gracefulShutdownTimeoutMs?: number;
   logger?: Logger;
+  /** Largest encoded branch value or channel write, in bytes. @defaultValue 16 MiB */
+  maxPayloadBytes?: number;
   /** The task modules this process loaded, named in `UnknownTaskError` messages. @defaultValue [] */
   taskModules?: string[];
 }

@@ -1,4 +1,4 @@
-import { InvalidOptionError, type RedisConfig } from '@graflow/core';
+import { InvalidOptionError, RUN_OPTION_DEFAULTS, type RedisConfig } from '@graflow/core';
 import type { Logger, TaskWorkerOptions } from './task-worker-api';
 
 export interface ResolvedTaskWorkerOptions {
@@ -10,6 +10,7 @@ export interface ResolvedTaskWorkerOptions {
   stalledIntervalMs: number;
   maxStalledCount: number;
   gracefulShutdownTimeoutMs: number;
+  maxPayloadBytes: number;
   logger?: Logger;
   taskModules: string[];
 }
@@ -23,6 +24,7 @@ export const TASK_WORKER_DEFAULTS = {
   // A branch whose worker died twice is failed (and reported to its barrier), not retried forever.
   maxStalledCount: 2,
   gracefulShutdownTimeoutMs: 30_000,
+  maxPayloadBytes: RUN_OPTION_DEFAULTS.maxPayloadBytes,
 };
 
 function int(option: string, value: unknown, fallback: number, min: number): number {
@@ -47,6 +49,7 @@ export function resolveTaskWorkerOptions(options: TaskWorkerOptions, defaultWork
     stalledIntervalMs: int('stalledIntervalMs', options.stalledIntervalMs, d.stalledIntervalMs, 100),
     maxStalledCount: d.maxStalledCount,
     gracefulShutdownTimeoutMs: int('gracefulShutdownTimeoutMs', options.gracefulShutdownTimeoutMs, d.gracefulShutdownTimeoutMs, 0),
+    maxPayloadBytes: int('maxPayloadBytes', options.maxPayloadBytes, d.maxPayloadBytes, 1),
     taskModules: [...(options.taskModules ?? [])],
   };
   if (options.logger) out.logger = options.logger;

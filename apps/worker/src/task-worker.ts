@@ -78,7 +78,7 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
       connectTimeoutMs: RUN_OPTION_DEFAULTS.connectTimeoutMs,
       noWorkerTimeoutMs: RUN_OPTION_DEFAULTS.noWorkerTimeoutMs,
       ttlSeconds: RUN_OPTION_DEFAULTS.runTtlSeconds,
-      maxPayloadBytes: RUN_OPTION_DEFAULTS.maxPayloadBytes,
+      maxPayloadBytes: o.maxPayloadBytes,
     });
     this.subscriber = this.runtime.redis.duplicate();
     this.subscriber.on('error', () => undefined);
