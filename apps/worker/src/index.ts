@@ -25,3 +25,18 @@ export type {
   TaskWorkerHandle,
   StopResult,
 } from './task-worker-api';
+// The operable shell: the CLI's options, JSON logs, metrics, and the ops HTTP server, for
+// embedding the worker in a process of your own.
+export { resolveWorkerCliOptions, parseWorkerCli, DEFAULTS as WORKER_CLI_DEFAULTS } from './cli/options';
+export type { ResolvedWorkerCliOptions, RawCliInput, CliParseResult, CliProgram } from './cli/options';
+export { CliUsageError, StartupError, ExitCode } from './cli/errors';
+export { createJsonLogger, LOG_LEVELS } from './logging/json-logger';
+export type { JsonLoggerOptions, LogLevel } from './logging/json-logger';
+export { createRegistry, registerQueueDepth, registerWorkerMetrics } from './metrics/registry';
+export type { ObservableWorker, WorkerEventSource } from './metrics/registry';
+export { QueueDepthProbe } from './metrics/queue-depth';
+export { startOpsHttpServer } from './http/server';
+export type { OpsHttpOptions, OpsHttpServer, Probe } from './http/server';
+export { connectedProbe, workerReadyProbe } from './http/probes';
+export { installShutdownHandlers } from './cli/shutdown';
+export type { ShutdownOptions, ShutdownHandle } from './cli/shutdown';

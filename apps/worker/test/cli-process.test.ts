@@ -1,12 +1,9 @@
-import { freePort, sharedRedis, uniquePrefix } from '@graflow/testing';
-import { CliProcess, WORKER_BIN, killSpawned, runToExit } from './fixtures/cli';
+import { freePort, uniquePrefix } from '@graflow/testing';
+import { CliProcess, WORKER_BIN, killSpawned, runToExit, sharedRedisArgs } from './fixtures/cli';
 
 afterEach(killSpawned);
 
-function redisArgs(prefix: string): string[] {
-  const { host, port } = sharedRedis();
-  return ['--redis-host', host, '--redis-port', String(port), '--redis-key-prefix', prefix, '--metrics-port', '0'];
-}
+const redisArgs = (prefix: string) => [...sharedRedisArgs(prefix), '--metrics-port', '0'];
 
 describe('graflow-worker start-up (spawned)', () => {
   it('--help lists every flag with its default and variable, and exits 0', async () => {

@@ -1,23 +1,17 @@
 import { Queue } from 'bullmq';
 import { freePort, sharedRedis, uniquePrefix, waitFor } from '@graflow/testing';
-import { TASKS_QUEUE_NAME } from '../src/metrics/queue-depth';
-import { CliProcess, EXPORTER_BIN, WORKER_BIN, killSpawned, runToExit } from './fixtures/cli';
+import { CliProcess, EXPORTER_BIN, WORKER_BIN, killSpawned, runToExit, sharedRedisArgs } from './fixtures/cli';
 import { httpGet, metricValue, scrape } from './fixtures/http';
 
 afterEach(killSpawned);
 
-function redisArgs(prefix: string): string[] {
-  const { host, port } = sharedRedis();
-  return ['--redis-host', host, '--redis-port', String(port), '--redis-key-prefix', prefix, '--metrics-host', '127.0.0.1'];
-}
-
 describe('graflow-exporter (spawned)', () => {
   it('shows a queue depth of 50 after 50 jobs are queued with no worker, and exits 0 on SIGTERM', async () => {
     const prefix = uniquePrefix('exporter');
-    const queue = new Queue(TASKS_QUEUE_NAME, { connection: sharedRedis(), prefix });
+    const queue = new Queue('tasks', { connection: sharedRedis(), prefix });
     try {
       const metricsPort = await freePort();
-      const exporter = new CliProcess(EXPORTER_BIN, [...redisArgs(prefix), '--metrics-port', String(metricsPort)]);
+      const exporter = new CliProcess(EXPORTER_BIN, [...sharedRedisArgs(prefix), '--metrics-port', String(metricsPort)]);
       await exporter.waitForLog('exporter started');
       await waitFor(async () => (await scrape(metricsPort, 'graflow_queue_depth', { key_prefix: prefix })) === 0, { what: 'depth 0' });
       await queue.addBulk(Array.from({ length: 50 }, (_, i) => ({ name: 'branch', data: { i } })));
@@ -51,7 +45,7 @@ describe('graflow-exporter (spawned)', () => {
   it('is the same program as graflow-worker --exporter-only, which needs no task modules', async () => {
     const prefix = uniquePrefix('exporter-only');
     const metricsPort = await freePort();
-    const proc = new CliProcess(WORKER_BIN, [...redisArgs(prefix), '--metrics-port', String(metricsPort), '--exporter-only']);
+    const proc = new CliProcess(WORKER_BIN, [...sharedRedisArgs(prefix), '--metrics-port', String(metricsPort), '--exporter-only']);
     await proc.waitForLog('exporter started');
     const { body } = await httpGet(metricsPort, '/metrics');
     expect(metricValue(body, 'graflow_queue_depth', { key_prefix: prefix })).toBe(0);

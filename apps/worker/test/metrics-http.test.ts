@@ -3,7 +3,7 @@ import { register as globalRegistry } from 'prom-client';
 import { sharedRedis, uniquePrefix, waitFor } from '@graflow/testing';
 import { connectedProbe, workerReadyProbe } from '../src/http/probes';
 import { startOpsHttpServer, type OpsHttpServer } from '../src/http/server';
-import { QueueDepthProbe, TASKS_QUEUE_NAME } from '../src/metrics/queue-depth';
+import { QueueDepthProbe } from '../src/metrics/queue-depth';
 import { createRegistry, registerQueueDepth, registerWorkerMetrics } from '../src/metrics/registry';
 import { FakeWorker } from './fixtures/fake-worker';
 import { httpGet, metricValue } from './fixtures/http';
@@ -93,7 +93,7 @@ describe('metrics registry and HTTP routes (in process, fake worker events)', ()
   it('reads waiting plus prioritized jobs of the prefix tasks queue', async () => {
     const redis = sharedRedis();
     const prefix = uniquePrefix('depth');
-    const queue = new Queue(TASKS_QUEUE_NAME, { connection: redis, prefix });
+    const queue = new Queue('tasks', { connection: redis, prefix });
     try {
       await queue.addBulk(Array.from({ length: 30 }, (_, i) => ({ name: 'branch', data: { i } })));
       await queue.addBulk(Array.from({ length: 20 }, (_, i) => ({ name: 'branch', data: { i }, opts: { priority: 1 + (i % 3) } })));

@@ -1,9 +1,8 @@
 import { Queue } from 'bullmq';
+// The namespace's one BullMQ queue; its BullMQ prefix is the key prefix.
+import { QUEUE_NAME } from '@graflow/core';
 import type { Logger, RedisConnectionOptions } from '../task-worker-api';
 import { toBullConnection } from '../redis/connection';
-
-/** The one BullMQ queue of a Graflow namespace; its BullMQ prefix is the key prefix. */
-export const TASKS_QUEUE_NAME = 'tasks';
 
 /**
  * Reads the backlog of a namespace's `tasks` queue (waiting plus prioritized jobs, what an HPA
@@ -21,7 +20,7 @@ export class QueueDepthProbe {
     private readonly logger?: Logger,
     private readonly timeoutMs = 2_000,
   ) {
-    this.queue = new Queue(TASKS_QUEUE_NAME, { connection: toBullConnection(redis, 'graflow-queue-depth'), prefix: keyPrefix });
+    this.queue = new Queue(QUEUE_NAME, { connection: toBullConnection(redis, 'graflow-queue-depth'), prefix: keyPrefix });
     this.queue.on('error', (err: Error) => this.logger?.debug('queue-depth connection error', { err }));
     this.queue.client.then(
       (client) => (this.client = client),
