@@ -1,18 +1,17 @@
-import { uniquePrefix, waitFor } from '@graflow/testing';
-import { startAofRedis, type AofRedis } from './fixtures/aof-redis';
+import { startRedisServer, uniquePrefix, waitFor, type RedisServerHandle } from '@graflow/testing';
 import { killSpawned } from './fixtures/cli';
 import { FAST_RECOVERY, runDistributed, sleepers, spawnWorker } from './fixtures/worker';
 
-let redis: AofRedis | undefined;
+let redis: RedisServerHandle | undefined;
 afterEach(async () => {
   await killSpawned();
-  await redis?.dispose();
+  await redis?.stop();
   redis = undefined;
 });
 
 describe('graflow-worker across a Redis restart (spawned)', () => {
   it('resumes without a restart: /readyz goes 503 and recovers, and the running workflow completes', async () => {
-    redis = await startAofRedis();
+    redis = await startRedisServer({ appendOnly: true });
     const target = { host: redis.host, port: redis.port };
     const prefix = uniquePrefix('restart');
     const worker = await spawnWorker(target, prefix, ['--concurrency', '2', ...FAST_RECOVERY]);
@@ -20,7 +19,9 @@ describe('graflow-worker across a Redis restart (spawned)', () => {
 
     const run = runDistributed(prefix, () => sleepers(1_500, [1, 2, 3, 4, 5, 6]), target);
     await worker.waitForActive(1);
-    await redis.crash(); // appendfsync always: the AOF already holds every acknowledged write
+    // A crash: with appendfsync always the AOF already holds every acknowledged write. (The
+    // handle's stop() also removes the data directory, so it cannot precede restart().)
+    await redis.kill();
     await waitFor(async () => (await worker.status('/readyz')) === 503, { what: '/readyz 503 while Redis is down' });
     expect(await worker.status('/healthz')).toBe(503);
     await redis.restart(); // same port and data directory: the AOF replays
