@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Barrier, groupKeyOf, parallel, RunKeys, task, workflow, type TaskContext } from '@graflow/core';
+import { Barrier, chain, groupKeyOf, parallel, RunKeys, task, workflow, type TaskContext } from '@graflow/core';
 import { sharedRedis, uniquePrefix, waitFor } from '@graflow/testing';
 import IORedis from 'ioredis';
 import { spawnWorker, type WorkerProcess } from './spawn-worker';
@@ -47,6 +47,34 @@ describe('at-least-once delivery with exactly-once counting', () => {
     // Each branch ran twice (once on each worker) and was counted once.
     const executions = (await redis.lrangeBuffer(runKeys.channel('executions'), 0, -1)).length;
     expect(executions).toBeGreaterThanOrEqual(2 * n);
+    await rescuer.stop();
+  });
+
+  test('a chain branch resumed after its worker died skips the steps it had finished (replay journal)', async () => {
+    const prefix = uniquePrefix('journal');
+    const common = ['--redis-port', String(sharedRedis().port), '--redis-key-prefix', prefix, '--tasks', TASKS, '--lock-duration', '1000', '--stalled-interval', '500'];
+    const doomed = await spawnWorker([...common, '--worker-id', 'doomed', '--concurrency', '4']);
+    started.push(doomed);
+    const step = (arm: number, stage: string, ms: number) => work.bind({ n: arm, ms }, { id: `arm${arm}-${stage}` });
+    const arms = [1, 2, 3].map((arm) => chain(step(arm, 'first', 0), step(arm, 'second', 1_500)));
+    const wf = workflow('journal', () => parallel(...arms).named('arms'));
+    const run = wf.run({ queueBackend: 'redis', config: { ...sharedRedis(), keyPrefix: prefix } });
+    const executions = async () => {
+      const key = (await redis.keys(new RunKeys(prefix, '*').channel('executions')))[0];
+      // Entries are msgpack strings ("<tag byte>armN-stage@pid"): keep the step name.
+      return key ? (await redis.lrange(key, 0, -1)).map((e) => /arm\d-(first|second)/.exec(e)?.[0] ?? e) : [];
+    };
+    await waitFor(async () => (await executions()).filter((e) => e.endsWith('-second')).length === 3, { timeoutMs: 20_000, what: 'every arm to reach its second step' });
+    await doomed.stop('SIGKILL');
+    const rescuer = await spawnWorker([...common, '--worker-id', 'rescuer', '--concurrency', '4']);
+    started.push(rescuer);
+    const { results } = await run;
+    expect(Object.keys(results).sort()).toEqual(['arm1-first', 'arm1-second', 'arm2-first', 'arm2-second', 'arm3-first', 'arm3-second']);
+    const done = await executions();
+    for (const arm of [1, 2, 3]) {
+      expect(done.filter((e) => e === `arm${arm}-first`)).toHaveLength(1);
+      expect(done.filter((e) => e === `arm${arm}-second`)).toHaveLength(2);
+    }
     await rescuer.stop();
   });
 });
