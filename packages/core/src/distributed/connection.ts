@@ -35,6 +35,11 @@ export function createRedisClient(config: ResolvedRedisConfig, options: ClientOp
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2_000),
     ...(options.connectionName ? { connectionName: options.connectionName } : {}),
   };
+  const auth: RedisOptions = {
+    ...(config.username ? { username: config.username } : {}),
+    ...(config.password ? { password: config.password } : {}),
+    ...(config.tls ? { tls: {} } : {}),
+  };
   if (config.cluster) {
     // A Cluster answers every command we send (one hash slot per namespace), so callers may treat
     // it as a Redis; BullMQ accepts either.
@@ -42,28 +47,15 @@ export function createRedisClient(config: ResolvedRedisConfig, options: ClientOp
       lazyConnect: true,
       enableReadyCheck: true,
       clusterRetryStrategy: base.retryStrategy,
-      redisOptions: {
-        connectTimeout: base.connectTimeout,
-        maxRetriesPerRequest: base.maxRetriesPerRequest,
-        ...(config.username ? { username: config.username } : {}),
-        ...(config.password ? { password: config.password } : {}),
-        ...(config.tls ? { tls: {} } : {}),
-      },
+      redisOptions: { connectTimeout: base.connectTimeout, maxRetriesPerRequest: base.maxRetriesPerRequest, ...auth },
     });
     cluster.on('error', () => undefined);
     return cluster as unknown as Redis;
   }
+  // A URL carries its own credentials and database; TLS still comes from the flag.
   const client = config.url
     ? new IORedis(config.url, { ...base, ...(config.tls ? { tls: {} } : {}) })
-    : new IORedis({
-        ...base,
-        host: config.host,
-        port: config.port,
-        db: config.db,
-        ...(config.username ? { username: config.username } : {}),
-        ...(config.password ? { password: config.password } : {}),
-        ...(config.tls ? { tls: {} } : {}),
-      });
+    : new IORedis({ ...base, ...auth, host: config.host, port: config.port, db: config.db });
   client.on('error', () => undefined);
   return client;
 }
