@@ -103,4 +103,31 @@ describe('one group = one BullMQ flow', () => {
       await h.close();
     }
   });
+
+  test('a nested group times out through its delayed timeout job and cancels its branch', async () => {
+    const h = await withWorkers('nest-timeout', 1, { concurrency: 2 });
+    const seen: string[] = [];
+    try {
+      const stuck = task('flow-stuck', (ctx) =>
+        new Promise<string>((resolve) => {
+          const t = setTimeout(() => resolve('slept'), 10_000);
+          ctx.signal.addEventListener('abort', () => {
+            clearTimeout(t);
+            seen.push('aborted');
+            resolve('aborted');
+          }, { once: true });
+        }),
+      );
+      const wf = workflow('nest-timeout', () =>
+        parallel(item.bind({ n: 1 }, { id: 'quick' }), parallel(stuck).named('slow-inner').withExecution({ timeoutMs: 300 })).named('outer-t'),
+      );
+      const err = (await h.run(wf).catch((e: unknown) => e)) as ParallelGroupError;
+      expect(err).toBeInstanceOf(ParallelGroupError);
+      expect(err.failed.map((f) => [f.taskId, f.error.name])).toEqual([['slow-inner', 'GroupTimeoutError']]);
+      expect(err.failed[0]!.error.message).toContain("parallel group 'slow-inner' timed out after 300 ms");
+      await waitFor(() => seen.includes('aborted'), { timeoutMs: 5_000, what: 'the stuck branch to be cancelled' });
+    } finally {
+      await h.close();
+    }
+  });
 });
