@@ -83,6 +83,19 @@ describe('worker command line', () => {
     expect(await usageError(['--redis-url', 'http://x', ...TASKS])).toContain('--redis-url');
   });
 
+  it('takes a Redis Cluster seed node, which needs a braced key prefix', async () => {
+    const options = await resolve(['--redis-cluster', '--redis-port', '7000', '--redis-key-prefix', '{app}:wf', ...TASKS]);
+    expect(options).toMatchObject({ redis: { host: '127.0.0.1', port: 7000, cluster: true }, keyPrefix: '{app}:wf' });
+    expect(await usageError(['--redis-cluster', '--redis-key-prefix', 'app:wf', ...TASKS])).toBe(
+      'invalid value for --redis-key-prefix: "app:wf" (expected a {hash tag} with --redis-cluster, e.g. "{myapp}:workflows")',
+    );
+    expect(await usageError(['--redis-cluster', ...TASKS], { REDIS_KEY_PREFIX: 'plain' })).toContain('--redis-key-prefix (from REDIS_KEY_PREFIX): "plain"');
+    expect(await usageError(['--redis-cluster', ...TASKS])).toContain('--redis-key-prefix (default): "graflow"');
+    expect(await usageError(['--redis-cluster', '--redis-url', 'redis://x:1', '--redis-key-prefix', '{a}', ...TASKS])).toContain(
+      '--redis-cluster conflicts with --redis-url',
+    );
+  });
+
   it.each([
     [['--redis-port', '70000'], 'invalid value for --redis-port: "70000" (expected an integer from 1 to 65535)'],
     [['--redis-port', 'abc'], 'invalid value for --redis-port: "abc"'],
@@ -122,7 +135,7 @@ describe('worker command line', () => {
     if (result.kind !== 'help') throw new Error('expected help');
     for (const flag of ['--worker-id', '--redis-host', '--redis-port', '--redis-key-prefix', '--tasks', '--concurrency',
       '--graceful-shutdown-timeout', '--metrics-port', '--redis-url', '--redis-password', '--redis-username', '--redis-tls',
-      '--lock-duration', '--stalled-interval', '--log-level', '--exporter-only']) {
+      '--lock-duration', '--stalled-interval', '--log-level', '--exporter-only', '--redis-cluster']) {
       expect(result.text).toContain(flag);
     }
     for (const env of ['WORKER_ID', 'REDIS_HOST', 'REDIS_PORT', 'REDIS_URL', 'REDIS_PASSWORD', 'REDIS_KEY_PREFIX',

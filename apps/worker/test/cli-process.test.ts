@@ -44,7 +44,7 @@ describe('graflow-worker start-up (spawned)', () => {
     expect(result.code).toBe(1);
     expect(Date.now() - started).toBeLessThan(10_000); // a short connect timeout, no endless retry
     const failure = result.logs.find((r) => r.level === 'error');
-    expect(failure?.msg).toBe(`cannot reach Redis at 127.0.0.1:${deadPort} (key prefix "${prefix}"): connect ECONNREFUSED 127.0.0.1:${deadPort}`);
+    expect(failure?.msg).toBe(`cannot reach Redis at 127.0.0.1:${deadPort} (key prefix '${prefix}'): connect ECONNREFUSED 127.0.0.1:${deadPort}`);
     expect(result.stdout + result.stderr).not.toMatch(/\n\s+at /);
   });
 
@@ -54,7 +54,7 @@ describe('graflow-worker start-up (spawned)', () => {
       env: { GRAFLOW_TASKS: 'tasks.js', REDIS_PORT: String(deadPort), REDIS_KEY_PREFIX: 'from-env' },
     });
     expect(result.code).toBe(1);
-    expect(result.logs.find((r) => r.level === 'error')?.msg).toContain(`127.0.0.1:${deadPort} (key prefix "from-env")`);
+    expect(result.logs.find((r) => r.level === 'error')?.msg).toContain(`127.0.0.1:${deadPort} (key prefix 'from-env')`);
   });
 
   it('exits 1 when the task modules register no task', async () => {

@@ -54,6 +54,7 @@ const FLAGS = {
   'redis-username': { type: 'string', group: REDIS, describe: 'Redis ACL user name' },
   'redis-password': { type: 'string', env: 'REDIS_PASSWORD', group: REDIS, describe: 'Redis password' },
   'redis-tls': { type: 'boolean', group: REDIS, shownDefault: 'false', describe: 'Connect to Redis over TLS' },
+  'redis-cluster': { type: 'boolean', group: REDIS, shownDefault: 'false', describe: 'The host and port are a seed node of a Redis Cluster; the key prefix then needs a {hash tag}' },
   'redis-key-prefix': { type: 'string', env: 'REDIS_KEY_PREFIX', group: REDIS, shownDefault: DEFAULTS.keyPrefix, describe: 'Namespace of every key; producers and workers must use the same one' },
   'metrics-port': { type: 'string', env: 'METRICS_PORT', group: OPS, shownDefault: String(DEFAULTS.metricsPort), describe: 'Port of /metrics, /healthz and /readyz; 0 disables the HTTP server' },
   'metrics-host': { type: 'string', group: OPS, shownDefault: DEFAULTS.metricsHost, describe: 'Address the HTTP server binds to' },
@@ -151,7 +152,7 @@ export function resolveWorkerCliOptions(input: RawCliInput): ResolvedWorkerCliOp
     mode,
     workerId: read.text('worker-id') ?? `${hostname()}-${process.pid}`,
     redis: resolveRedis(read),
-    keyPrefix: read.text('redis-key-prefix', /^\S+$/, 'a prefix without spaces') ?? DEFAULTS.keyPrefix,
+    keyPrefix: resolveKeyPrefix(read),
     taskModules: mode === 'worker' ? taskModules : [],
     concurrency: read.integer('concurrency', 1, 10_000) ?? DEFAULTS.concurrency,
     gracefulShutdownTimeoutMs: Math.round((read.seconds('graceful-shutdown-timeout') ?? DEFAULTS.gracefulShutdownTimeoutS) * 1000),
@@ -170,13 +171,28 @@ function resolveRedis(read: Reader): RedisConnectionOptions {
     const others = [read.sourceOf('redis-host'), read.sourceOf('redis-port')].filter(Boolean).join(' and ');
     throw new CliUsageError(`${read.sourceOf('redis-url')} conflicts with ${others}: give a URL or a host and port, not both`);
   }
+  const cluster = read.boolean('redis-cluster');
+  if (cluster && url !== undefined) {
+    throw new CliUsageError(`--redis-cluster conflicts with ${read.sourceOf('redis-url')}: give the seed node as --redis-host and --redis-port`);
+  }
   const tls = read.boolean('redis-tls') || url?.startsWith('rediss:') === true;
   return {
     ...(url !== undefined ? { url } : { host: host ?? DEFAULTS.redisHost, port: port ?? DEFAULTS.redisPort }),
     ...optional('username', read.text('redis-username')),
     ...optional('password', read.text('redis-password')),
     ...(tls ? { tls } : {}),
+    ...(cluster ? { cluster } : {}),
   };
+}
+
+function resolveKeyPrefix(read: Reader): string {
+  const keyPrefix = read.text('redis-key-prefix', /^\S+$/, 'a prefix without spaces') ?? DEFAULTS.keyPrefix;
+  if (read.boolean('redis-cluster') && !/\{[^}]+\}/.test(keyPrefix)) {
+    // BullMQ flows and the barrier's multi-key scripts need the whole namespace in one hash slot.
+    const source = read.sourceOf('redis-key-prefix') ?? '--redis-key-prefix (default)';
+    throw new CliUsageError(`invalid value for ${source}: ${JSON.stringify(keyPrefix)} (expected a {hash tag} with --redis-cluster, e.g. "{myapp}:workflows")`);
+  }
+  return keyPrefix;
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {

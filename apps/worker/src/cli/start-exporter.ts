@@ -38,5 +38,5 @@ export async function startExporter(options: ResolvedWorkerCliOptions, logger: L
     timeoutMs: options.gracefulShutdownTimeoutMs,
     logger,
   });
-  logger.info('exporter started', { redis: describeRedisTarget(options.redis), keyPrefix: options.keyPrefix, metricsPort: http.port });
+  logger.info('exporter started', { redis: describeRedisTarget(options.redis, options.keyPrefix), keyPrefix: options.keyPrefix, metricsPort: http.port });
 }

@@ -74,7 +74,7 @@ export async function startWorker(options: ResolvedWorkerCliOptions, logger: Log
     throw err instanceof StartupError ? err : new StartupError(`worker failed to start: ${firstLine(err)}`);
   }
   logger.info('graflow-worker running', {
-    redis: describeRedisTarget(options.redis),
+    redis: describeRedisTarget(options.redis, options.keyPrefix),
     keyPrefix: options.keyPrefix,
     concurrency: options.concurrency,
     metricsPort: http?.port ?? null,

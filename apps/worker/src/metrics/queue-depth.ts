@@ -1,18 +1,18 @@
 import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 // The namespace's one BullMQ queue; its BullMQ prefix is the key prefix.
 import { QUEUE_NAME } from '@graflow/core';
 import type { Logger, RedisConnectionOptions } from '../task-worker-api';
-import { toBullConnection } from '../redis/connection';
+import { connectRedis } from '../redis/connection';
 
 /**
  * Reads the backlog of a namespace's `tasks` queue (waiting plus prioritized jobs, what an HPA
- * scales on) at scrape time, through BullMQ's own `getJobCounts`. The queue owns its connection
- * (BullMQ then reconnects it and, unlike a shared one, closes it safely mid-handshake). While
- * Redis is away `depth()` answers `undefined` at once instead of hanging the scrape.
+ * scales on) at scrape time, through BullMQ's own `getJobCounts`. Its connection reconnects on
+ * its own; while Redis is away `depth()` answers `undefined` at once instead of hanging the scrape.
  */
 export class QueueDepthProbe {
+  private readonly client: Redis;
   private readonly queue: Queue;
-  private client: { status: string } | undefined;
 
   constructor(
     redis: RedisConnectionOptions,
@@ -20,17 +20,14 @@ export class QueueDepthProbe {
     private readonly logger?: Logger,
     private readonly timeoutMs = 2_000,
   ) {
-    this.queue = new Queue(QUEUE_NAME, { connection: toBullConnection(redis, 'graflow-queue-depth'), prefix: keyPrefix });
+    this.client = connectRedis(redis, keyPrefix, 'graflow-queue-depth');
+    this.queue = new Queue(QUEUE_NAME, { connection: this.client, prefix: keyPrefix });
     this.queue.on('error', (err: Error) => this.logger?.debug('queue-depth connection error', { err }));
-    this.queue.client.then(
-      (client) => (this.client = client),
-      () => undefined,
-    );
   }
 
   /** True while the probe's connection is ready. */
   get connected(): boolean {
-    return this.client?.status === 'ready';
+    return this.client.status === 'ready' || (this.client.status === 'connect' && this.client.isCluster);
   }
 
   async depth(): Promise<number | undefined> {
@@ -54,6 +51,11 @@ export class QueueDepthProbe {
   }
 
   async close(): Promise<void> {
+    // Disconnect first: a connection handshake still pending then settles while BullMQ's error
+    // forwarding is attached (a shared connection closed mid-handshake would emit an unhandled
+    // 'error'), and only then close the queue.
+    this.client.disconnect();
+    await this.queue.client.catch(() => undefined);
     await this.queue.close().catch(() => undefined);
   }
 }

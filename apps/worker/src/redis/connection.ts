@@ -1,37 +1,24 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { connectChecked, createRedisClient, redisAddress, resolveRedisConfig, type ResolvedRedisConfig } from '@graflow/core';
+import type { Redis } from 'ioredis';
 import type { RedisConnectionOptions } from '../task-worker-api';
 import { StartupError, firstLine } from '../cli/errors';
 
+/**
+ * The shell's own connections (ping, queue depth) go through `@graflow/core`'s client factory, so
+ * URLs, TLS and Redis Cluster behave exactly as they do for the producer and `TaskWorker`.
+ */
+export function toRedisConfig(conn: RedisConnectionOptions, keyPrefix: string): ResolvedRedisConfig {
+  return resolveRedisConfig({ ...conn, keyPrefix }, 'redis');
+}
+
 /** `host:port` of the target, without credentials, for messages and logs. */
-export function describeRedisTarget(conn: RedisConnectionOptions): string {
-  if (conn.url) {
-    try {
-      const url = new URL(conn.url);
-      return `${url.hostname || '127.0.0.1'}:${url.port || '6379'}`;
-    } catch {
-      return '<invalid redis url>';
-    }
-  }
-  return `${conn.host ?? '127.0.0.1'}:${conn.port ?? 6379}`;
+export function describeRedisTarget(conn: RedisConnectionOptions, keyPrefix: string): string {
+  return redisAddress(toRedisConfig(conn, keyPrefix));
 }
 
-/** ioredis options for our connection settings; a URL, when given, is returned apart. */
-function toIORedisOptions(conn: RedisConnectionOptions, connectionName: string): { url?: string; options: RedisOptions } {
-  const options: RedisOptions = {
-    connectionName,
-    ...(conn.url ? {} : { host: conn.host ?? '127.0.0.1', port: conn.port ?? 6379 }),
-    ...(conn.username !== undefined ? { username: conn.username } : {}),
-    ...(conn.password !== undefined ? { password: conn.password } : {}),
-    ...(conn.db !== undefined ? { db: conn.db } : {}),
-    ...(conn.tls ? { tls: {} } : {}),
-  };
-  return conn.url ? { url: conn.url, options } : { options };
-}
-
-/** A BullMQ `connection` option (BullMQ creates, reconnects and closes the client). */
-export function toBullConnection(conn: RedisConnectionOptions, connectionName: string): RedisOptions & { url?: string } {
-  const { url, options } = toIORedisOptions(conn, connectionName);
-  return url ? { ...options, url } : options;
+/** A client that reconnects forever with a capped backoff; it connects on first use. */
+export function connectRedis(conn: RedisConnectionOptions, keyPrefix: string, connectionName: string): Redis {
+  return createRedisClient(toRedisConfig(conn, keyPrefix), { connectionName });
 }
 
 /**
@@ -39,27 +26,12 @@ export function toBullConnection(conn: RedisConnectionOptions, connectionName: s
  * line names host:port and the key prefix, instead of an ioredis stack.
  */
 export async function pingRedis(conn: RedisConnectionOptions, keyPrefix: string, timeoutMs = 3_000): Promise<void> {
-  const { url, options } = toIORedisOptions(conn, 'graflow-ping');
-  const settings: RedisOptions = {
-    ...options,
-    lazyConnect: true,
-    connectTimeout: timeoutMs,
-    commandTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    retryStrategy: () => null,
-  };
-  const client = url ? new Redis(url, settings) : new Redis(settings);
-  let lastError: unknown;
-  client.on('error', (err: unknown) => {
-    lastError = err;
-  });
+  const config = toRedisConfig(conn, keyPrefix);
+  const client = createRedisClient(config, { connectTimeoutMs: timeoutMs, connectionName: 'graflow-ping' });
   try {
-    await client.connect();
-    await client.ping();
+    await connectChecked(client, config, timeoutMs);
   } catch (err) {
-    const reason = firstLine(lastError ?? err);
-    throw new StartupError(`cannot reach Redis at ${describeRedisTarget(conn)} (key prefix "${keyPrefix}"): ${reason}`);
+    throw new StartupError(firstLine(err));
   } finally {
     client.disconnect();
   }
