@@ -6,10 +6,13 @@
   KEYS[2] outcomes  hash: branch index -> status .. ":" .. payload, status one of ok | fail, or
                     lateok | latefail for outcomes that arrived after the decision
   KEYS[3] wake      list the producer blocks on (BLPOP); gets the decision once
+  KEYS[4] results   the run's results hash (node id -> msgpack value)
   ARGV[1] index     branch index within the group
   ARGV[2] status    "ok" | "fail"
   ARGV[3] payload   msgpack of the branch value, or of the error summary
   ARGV[4] ttl       seconds
+  ARGV[5] nodeId    when not "": also store ARGV[3] as this node's result, in the same step, so a
+                    result is visible exactly when its branch is counted (lone-task branches)
 
   Returns { code, done, ok, fail, decided }
     -1  no barrier (expired, or a key prefix mismatch)
@@ -31,6 +34,10 @@ if redis.call('HSETNX', KEYS[2], ARGV[1], status .. ':' .. ARGV[3]) == 0 then
   return { 0, tonumber(m[1]), tonumber(m[2]), tonumber(m[3]), m[4] }
 end
 redis.call('EXPIRE', KEYS[2], ARGV[4])
+if ARGV[5] ~= '' and ARGV[2] == 'ok' then
+  redis.call('HSET', KEYS[4], ARGV[5], ARGV[3])
+  redis.call('EXPIRE', KEYS[4], ARGV[4])
+end
 
 local done = redis.call('HINCRBY', KEYS[1], 'done', 1)
 if already ~= '' then

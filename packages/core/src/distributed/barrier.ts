@@ -13,14 +13,14 @@ function lua(name: string): string {
 
 const SCRIPTS = {
   graflowBarrierInit: { numberOfKeys: 1, lua: lua('barrier-init') },
-  graflowBarrierRecord: { numberOfKeys: 3, lua: lua('barrier-record') },
+  graflowBarrierRecord: { numberOfKeys: 4, lua: lua('barrier-record') },
   graflowBarrierDecide: { numberOfKeys: 2, lua: lua('barrier-decide') },
   graflowBarrierLookup: { numberOfKeys: 2, lua: lua('barrier-lookup') },
 };
 
 type ScriptClient = Redis & {
   graflowBarrierInit(meta: string, ...argv: Array<string | number>): Promise<number>;
-  graflowBarrierRecord(meta: string, outcomes: string, wake: string, ...argv: Array<string | number | Buffer>): Promise<[number, number, number, number, string]>;
+  graflowBarrierRecord(meta: string, outcomes: string, wake: string, results: string, ...argv: Array<string | number | Buffer>): Promise<[number, number, number, number, string]>;
   graflowBarrierDecide(meta: string, wake: string, ...argv: Array<string | number>): Promise<number>;
   graflowBarrierLookup(meta: string, outcomes: string, index: number): Promise<[number, ...Array<string | number>]>;
 };
@@ -92,9 +92,10 @@ export class Barrier {
     return (await this.redis.graflowBarrierInit(this.keys.meta, total, kind, param, this.ttlSeconds, groupId)) === 1;
   }
 
-  async record(index: number, status: 'ok' | 'fail', payload: Buffer): Promise<RecordResult> {
+  /** Records a branch outcome; with `resultOf`, an ok payload is also stored as that node's result. */
+  async record(index: number, status: 'ok' | 'fail', payload: Buffer, resultOf = ''): Promise<RecordResult> {
     const [code, done, ok, fail, decided] = await this.redis.graflowBarrierRecord(
-      this.keys.meta, this.keys.outcomes, this.keys.wake, index, status, payload, this.ttlSeconds,
+      this.keys.meta, this.keys.outcomes, this.keys.wake, this.keys.results, index, status, payload, this.ttlSeconds, resultOf,
     );
     return { code, done, ok, fail, decided: decided as Decision | '' };
   }

@@ -63,13 +63,15 @@ async function runBranch(ctx: ProcessorContext, run: BranchRun): Promise<unknown
       hooks: options.hooks,
       loadedModules: options.loadedModules,
       externalAttempt: { nodeId: data.nodeId, attempt: job.attemptsMade + 1 },
+      deferRootResult: data.nodeId,
       runAbort: controller,
     });
     const signal = AbortSignal.any([controller.signal, options.shutdownSignal]);
     const scope = { graph, path: data.path, branch: { groupId: data.groupId, memberId: data.nodeId }, signal, visits: new Map<string, number>() };
     const value = await runner.runRoot({ graph, nodeId: data.nodeId }, scope);
     const payload = encodeValue(value, `value of branch '${data.nodeId}'`, runtime.settings.maxPayloadBytes);
-    await ctx.afterRecord(instance, await instance.barrier.record(data.branchIndex, 'ok', payload));
+    // A lone task's result is its branch value: store both in one atomic step.
+    await ctx.afterRecord(instance, await instance.barrier.record(data.branchIndex, 'ok', payload, runner.deferredResult?.nodeId));
     options.onBranch?.('end', { ...info, ok: true, durationMs: Date.now() - started });
     return { nodeId: data.nodeId, ok: true };
   } catch (err) {

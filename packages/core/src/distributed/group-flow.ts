@@ -51,9 +51,9 @@ export function instanceFromKey(runtime: RedisRuntime, runId: string, group: Gro
 export async function dispatchGroup(input: DispatchInput): Promise<GroupInstance> {
   const { runtime, runId, graph, group, path } = input;
   const instance = groupInstance(runtime, runId, group, path);
-  await instance.barrier.init(group.members.length, group.policy, group.members, group.id);
-  const meta = await instance.barrier.meta();
-  if (meta?.dispatched) return instance;
+  const created = await instance.barrier.init(group.members.length, group.policy, group.members, group.id);
+  // An existing barrier means a re-run reached this group: dispatch again only if the flow never went out.
+  if (!created && (await instance.barrier.meta())?.dispatched) return instance;
   const graphHash = await runtime.graphHash(graph);
   const cancelKeys = [...input.outerCancelKeys, instance.groupKey];
   const retention = { age: runtime.settings.ttlSeconds };

@@ -17,6 +17,8 @@ export interface BarrierKeys {
   meta: string;
   outcomes: string;
   wake: string;
+  /** The run's results hash, written with a lone-task branch's outcome. */
+  results: string;
 }
 
 /**
@@ -52,7 +54,7 @@ export class RunKeys {
 
   barrier(groupKey: string): BarrierKeys {
     const b = `${this.base}:group:${groupKey}`;
-    return { meta: `${b}:meta`, outcomes: `${b}:outcomes`, wake: `${b}:wake` };
+    return { meta: `${b}:meta`, outcomes: `${b}:outcomes`, wake: `${b}:wake`, results: this.results };
   }
 }
 

@@ -1,6 +1,7 @@
 import { NoWorkerActivityError } from '../errors';
-import type { Graph, GroupNode } from '../graph/types';
+import type { GroupNode } from '../graph/types';
 import type { BranchRunner, GroupExecutor, Scope } from '../engine/scope';
+import type { Redis } from 'ioredis';
 import type { Decision } from './barrier';
 import { cancelGroup, dispatchGroup, settleDecided, type GroupInstance } from './group-flow';
 import type { RedisRuntime } from './redis-runtime';
@@ -16,12 +17,11 @@ export class ProducerGroupExecutor implements GroupExecutor {
   constructor(
     private readonly runtime: RedisRuntime,
     private readonly runId: string,
-    private readonly graph: Graph,
   ) {}
 
   async executeGroup(group: GroupNode, scope: Scope, _runBranch: BranchRunner): Promise<Record<string, unknown>> {
     const instance = await dispatchGroup({
-      runtime: this.runtime, runId: this.runId, graph: scope.graph ?? this.graph, group, path: scope.path, outerCancelKeys: [],
+      runtime: this.runtime, runId: this.runId, graph: scope.graph, group, path: scope.path, outerCancelKeys: [],
     });
     const { decision, reason } = await this.waitForDecision(instance, scope.signal);
     if (decision === 'failed') await cancelGroup(this.runtime, instance);
@@ -42,32 +42,39 @@ export class ProducerGroupExecutor implements GroupExecutor {
           await cancelGroup(this.runtime, instance);
           throw signal.reason;
         }
+        const now = Date.now();
+        // Block first: the wake list keeps a decision pushed before we got here, so none is lost.
+        const woken = now < deadline ? await this.blockOnWake(client, barrier.keys.wake, Math.min(deadline - now, WATCHDOG_SLICE_MS), signal) : false;
         const meta = await barrier.meta();
         if (!meta) throw new Error(`barrier of group '${group.id}' (run ${this.runId}) disappeared; was the key prefix flushed?`);
         if (meta.decided) return { decision: meta.decided, ...(meta.decidedReason ? { reason: meta.decidedReason } : {}) };
-        const now = Date.now();
-        if (now >= deadline) {
+        if (woken || signal.aborted) continue;
+        if (Date.now() >= deadline) {
           await barrier.decide('failed', 'timeout');
           continue;
         }
-        const idle = meta.started === 0 && meta.done === 0 && now - started >= this.runtime.settings.noWorkerTimeoutMs;
+        const waited = Date.now() - started;
+        const idle = meta.started === 0 && meta.done === 0 && waited >= this.runtime.settings.noWorkerTimeoutMs;
         if (idle && (await this.runtime.queue.getWorkersCount()) === 0) {
           if (await barrier.decide('failed', 'no-worker')) {
             await cancelGroup(this.runtime, instance);
-            throw new NoWorkerActivityError(group.id, this.runtime.prefix, now - started);
+            throw new NoWorkerActivityError(group.id, this.runtime.prefix, waited);
           }
-          continue;
-        }
-        const sliceMs = Math.max(10, Math.min(deadline - now, WATCHDOG_SLICE_MS));
-        try {
-          await client.blpop(barrier.keys.wake, sliceMs / 1000);
-        } catch (err) {
-          if (!signal.aborted) throw err;
         }
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
       this.runtime.releaseBlocking(client);
+    }
+  }
+
+  /** BLPOP on the wake list for up to `ms`; true when a decision arrived. */
+  private async blockOnWake(client: Redis, wake: string, ms: number, signal: AbortSignal): Promise<boolean> {
+    try {
+      return (await client.blpop(wake, Math.max(10, ms) / 1000)) !== null;
+    } catch (err) {
+      if (signal.aborted) return false;
+      throw err;
     }
   }
 }

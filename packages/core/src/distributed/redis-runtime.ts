@@ -92,8 +92,8 @@ export class RedisRuntime {
     client.disconnect();
   }
 
-  producerExecutor(runId: string, graph: Graph): GroupExecutor {
-    return new ProducerGroupExecutor(this, runId, graph);
+  producerExecutor(runId: string): GroupExecutor {
+    return new ProducerGroupExecutor(this, runId);
   }
 
   async close(): Promise<void> {

@@ -53,7 +53,7 @@ export class ExecutionContext {
     try {
       const state: RunState = runtime ? runtime.runState(runId) : new MemoryRunState();
       const executors: Partial<Record<'local' | 'redis', GroupExecutor>> = { local: new LocalGroupExecutor() };
-      if (runtime) executors.redis = runtime.producerExecutor(runId, this.graph);
+      if (runtime) executors.redis = runtime.producerExecutor(runId);
       const runAbort = new AbortController();
       const runner = new Runner({
         runId,

@@ -19,6 +19,11 @@ export interface RunnerOptions {
   loadedModules?: string[];
   /** Aborted when a task cancels the run, so every running task gets its signal. */
   runAbort?: AbortController;
+  /**
+   * A worker running a branch: when the branch's root task ends the branch (no follow-ups), its
+   * result is not written here but handed to `deferredResult`, and stored with the outcome.
+   */
+  deferRootResult?: string;
   /** A worker running a single-task branch: BullMQ owns that task's retries. */
   externalAttempt?: { nodeId: string; attempt: number };
 }
@@ -33,6 +38,8 @@ interface Outcome {
 /** Walks a graph: sequences in order, groups through their executor, tasks with their options. */
 export class Runner {
   private terminated = false;
+  /** The root task's result, when `deferRootResult` applied: the caller stores it. */
+  deferredResult?: { nodeId: string };
 
   constructor(readonly options: RunnerOptions) {}
 
@@ -130,7 +137,9 @@ export class Runner {
       throw err;
     }
     const directives = this.resolveDirectives(result.directives, scope, node.id);
-    await this.options.state.setResult(node.id, result.value);
+    const endsBranch = !directives.next.length && !directives.iterate && !directives.terminate;
+    if (this.options.deferRootResult === node.id && visit === 1 && endsBranch) this.deferredResult = { nodeId: node.id };
+    else await this.options.state.setResult(node.id, result.value);
     await this.options.journal?.put(step, { value: result.value, directives });
     return { value: result.value, directives };
   }
@@ -182,7 +191,7 @@ export class Runner {
     let values: Record<string, unknown>;
     try {
       values = await executor.executeGroup(group, { ...scope, path: `${scope.path}/${group.id}@${visit}` }, (memberId, branchScope) =>
-        this.runBranch(group, memberId, branchScope),
+        this.runBranch(memberId, branchScope),
       );
     } catch (err) {
       // A branch that cancelled the run fails its group too; the run reports the cancellation.
@@ -194,7 +203,7 @@ export class Runner {
   }
 
   /** Runs one branch in-process, in its own scope so cycles and gotos stay inside it. */
-  async runBranch(group: GroupNode, memberId: string, scope: Scope): Promise<unknown> {
+  async runBranch(memberId: string, scope: Scope): Promise<unknown> {
     return this.runRoot({ graph: scope.graph, nodeId: memberId }, scope);
   }
 
