@@ -32,8 +32,14 @@ export interface TaskWorkerOptions {
   redis?: RedisConnectionOptions;
   /** Namespace of every key (BullMQ queues, graphs, barriers, channels). @defaultValue 'graflow' */
   keyPrefix?: string;
-  /** Jobs processed at once. @defaultValue 4 */
+  /** Jobs processed at once, per served queue. @defaultValue 4 */
   concurrency?: number;
+  /**
+   * The BullMQ queues this worker serves: `tasks` carries branches whose tasks name no queue and
+   * every group's finalization job; a specialized pool serves e.g. `['gpu']`. Every namespace needs
+   * at least one worker serving `tasks`. @defaultValue ['tasks']
+   */
+  queues?: string[];
   /** BullMQ lock duration in ms; a dead worker's jobs are re-run after it lapses. @defaultValue 30000 */
   lockDurationMs?: number;
   /** How often BullMQ checks for stalled jobs, in ms. @defaultValue 30000 */

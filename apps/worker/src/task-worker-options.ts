@@ -1,4 +1,4 @@
-import { InvalidOptionError, RUN_OPTION_DEFAULTS, type RedisConfig } from '@graflow/core';
+import { assertQueueName, DEFAULT_QUEUE, InvalidOptionError, RUN_OPTION_DEFAULTS, type RedisConfig } from '@graflow/core';
 import type { Logger, TaskWorkerOptions } from './task-worker-api';
 
 export interface ResolvedTaskWorkerOptions {
@@ -6,6 +6,7 @@ export interface ResolvedTaskWorkerOptions {
   redis: Omit<RedisConfig, 'keyPrefix'>;
   keyPrefix: string;
   concurrency: number;
+  queues: string[];
   lockDurationMs: number;
   stalledIntervalMs: number;
   maxStalledCount: number;
@@ -45,6 +46,7 @@ export function resolveTaskWorkerOptions(options: TaskWorkerOptions, defaultWork
     redis: { ...(options.redis ?? {}) },
     keyPrefix,
     concurrency: int('concurrency', options.concurrency, d.concurrency, 1),
+    queues: resolveQueues(options.queues),
     lockDurationMs: int('lockDurationMs', options.lockDurationMs, d.lockDurationMs, 100),
     stalledIntervalMs: int('stalledIntervalMs', options.stalledIntervalMs, d.stalledIntervalMs, 100),
     maxStalledCount: d.maxStalledCount,
@@ -54,4 +56,10 @@ export function resolveTaskWorkerOptions(options: TaskWorkerOptions, defaultWork
   };
   if (options.logger) out.logger = options.logger;
   return out;
+}
+
+function resolveQueues(queues: unknown): string[] {
+  if (queues === undefined) return [DEFAULT_QUEUE];
+  if (!Array.isArray(queues) || queues.length === 0) throw new InvalidOptionError('queues', queues, 'a non-empty array of queue names');
+  return [...new Set(queues.map((q, i) => assertQueueName(q, `queues[${i}]`)))];
 }

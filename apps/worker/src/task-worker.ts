@@ -4,7 +4,6 @@ import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   CancelRegistry,
-  QUEUE_NAME,
   RedisRuntime,
   createJobProcessor,
   createRedisClient,
@@ -39,7 +38,7 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
   private readonly shutdown = new AbortController();
   private readonly cancels = new CancelRegistry();
   private runtime?: RedisRuntime;
-  private worker?: Worker;
+  private workers: Worker[] = [];
   private subscriber?: Redis;
   private workerConnection?: Redis;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -67,7 +66,7 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
   }
 
   get connected(): boolean {
-    return this.runtime?.redis.status === 'ready' && this.worker?.isRunning() === true;
+    return this.runtime?.redis.status === 'ready' && this.workers.length > 0 && this.workers.every((w) => w.isRunning());
   }
 
   async start(): Promise<void> {
@@ -113,26 +112,31 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
     // BullMQ never closes a connection it was handed; release() does.
     const connection = createRedisClient(config, { blocking: true });
     this.workerConnection = connection;
-    this.worker = new Worker(QUEUE_NAME, (job: Job, token?: string) => processor(job, token), {
-      connection,
-      prefix: o.keyPrefix,
-      concurrency: o.concurrency,
-      lockDuration: o.lockDurationMs,
-      stalledInterval: o.stalledIntervalMs,
-      maxStalledCount: o.maxStalledCount,
-      name: o.workerId,
-      autorun: false,
+    this.workers = o.queues.map((queue) => {
+      const worker = new Worker(queue, (job: Job, token?: string) => processor(job, token), {
+        connection,
+        prefix: o.keyPrefix,
+        concurrency: o.concurrency,
+        lockDuration: o.lockDurationMs,
+        stalledInterval: o.stalledIntervalMs,
+        maxStalledCount: o.maxStalledCount,
+        name: o.workerId,
+        autorun: false,
+      });
+      worker.on('error', (err) => {
+        this.emit('redis:error', err);
+        log?.warn('worker error', { queue, error: err.message });
+      });
+      worker.on('ready', () => this.emit('redis:ready'));
+      return worker;
     });
-    this.worker.on('error', (err) => {
-      this.emit('redis:error', err);
-      log?.warn('worker error', { error: err.message });
-    });
-    this.worker.on('ready', () => this.emit('redis:ready'));
     this.runtime.redis.on('ready', () => this.emit('redis:ready'));
     this.state = 'running';
-    void this.worker.run().catch((err: Error) => log?.error('worker loop stopped', { error: err.message }));
-    await this.worker.waitUntilReady();
-    log?.info('worker started', { keyPrefix: o.keyPrefix, concurrency: o.concurrency, tasks: o.taskModules });
+    for (const worker of this.workers) {
+      void worker.run().catch((err: Error) => log?.error('worker loop stopped', { queue: worker.name, error: err.message }));
+    }
+    await Promise.all(this.workers.map((w) => w.waitUntilReady()));
+    log?.info('worker started', { keyPrefix: o.keyPrefix, queues: o.queues, concurrency: o.concurrency, tasks: o.taskModules });
   }
 
   stop(options: { timeoutMs?: number } = {}): Promise<StopResult> {
@@ -148,7 +152,7 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
     this.state = 'stopping';
     this.emit('shutdown:begin', { timeoutMs });
     this.options.logger?.info('shutting down', { timeoutMs, activeTasks: this.counters.activeTasks });
-    const closing = this.worker!.close();
+    const closing = Promise.all(this.workers.map((w) => w.close()));
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
       timer = setTimeout(() => resolve('deadline'), timeoutMs);
@@ -160,7 +164,7 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
       this.options.logger?.warn('shutdown deadline passed; aborting in-flight tasks', { activeTasks: this.counters.activeTasks });
       this.shutdown.abort(new ShutdownDeadlineError(timeoutMs));
       await Promise.race([closing, new Promise((r) => setTimeout(r, 2_000))]);
-      await this.worker!.close(true).catch(() => undefined);
+      await Promise.all(this.workers.map((w) => w.close(true).catch(() => undefined)));
     }
     await this.release();
     this.emit('shutdown:end', { clean });
@@ -170,7 +174,7 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
   async forceStop(): Promise<void> {
     this.shutdown.abort(new ShutdownDeadlineError(0));
     this.state = 'stopping';
-    await this.worker?.close(true).catch(() => undefined);
+    await Promise.all(this.workers.map((w) => w.close(true).catch(() => undefined)));
     await this.release();
   }
 

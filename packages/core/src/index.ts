@@ -60,7 +60,7 @@ export { RedisRuntime } from './distributed/redis-runtime';
 export { createJobProcessor } from './distributed/job-processor';
 export type { JobProcessorOptions } from './distributed/job-processor';
 export { CancelRegistry } from './distributed/cancel-registry';
-export { QUEUE_NAME, RunKeys, cancelChannel, groupKeyOf, groupJobId, branchJobId } from './distributed/keys';
+export { DEFAULT_QUEUE, QUEUE_NAME, assertQueueName, RunKeys, cancelChannel, groupKeyOf, groupJobId, branchJobId } from './distributed/keys';
 export { Barrier, RecordCode } from './distributed/barrier';
 export { createRedisClient, connectChecked, redisAddress } from './distributed/connection';
 export type { BranchJobData, GroupJobData } from './distributed/job-data';

@@ -4,7 +4,7 @@ import { errorMessage, GraflowError, WorkflowCancelledError } from '../errors';
 import { LocalGroupExecutor } from '../engine/local-group-executor';
 import { Runner } from '../engine/runner';
 import type { Graph } from '../graph/types';
-import { errorSummary, instanceFromKey, type GroupInstance } from './group-flow';
+import { branchQueues, errorSummary, instanceFromKey, type GroupInstance } from './group-flow';
 import { parseBranchJobData, type BranchJobData } from './job-data';
 import { NestedGroupExecutor } from './nested-executor';
 import type { BranchInfo, ProcessorContext } from './processor-context';
@@ -13,7 +13,8 @@ import type { BranchInfo, ProcessorContext } from './processor-context';
 export async function processBranch(ctx: ProcessorContext, job: Job, token: string | undefined): Promise<unknown> {
   const data = parseBranchJobData(job.id!, job.data);
   const graph = await ctx.loadGraph(data.graphHash);
-  const instance = instanceFromKey(ctx.runtime, data.runId, ctx.groupOf(graph, data.groupId, job.id!), data.groupKey);
+  const group = ctx.groupOf(graph, data.groupId, job.id!);
+  const instance = instanceFromKey(ctx.runtime, data.runId, group, data.groupKey, branchQueues(graph, group));
   // Listen for cancellation before looking at the barrier, so no cancel can slip in between.
   const controller = new AbortController();
   const unregister = ctx.options.cancels.add(data.cancelKeys, controller);

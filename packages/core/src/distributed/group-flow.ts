@@ -4,7 +4,8 @@ import { GroupTimeoutError, NoWorkerActivityError, ParallelGroupError, type Bran
 import type { Graph, GroupNode } from '../graph/types';
 import { decidePolicy, describePolicy } from '../policies/policy';
 import { Barrier, type Decision } from './barrier';
-import { branchJobId, cancelChannel, groupJobId, groupKeyOf, QUEUE_NAME } from './keys';
+import { branchQueue } from './branch-queue';
+import { branchJobId, cancelChannel, DEFAULT_QUEUE, groupJobId, groupKeyOf } from './keys';
 import type { BranchJobData, GroupJobData, GroupTimeoutJobData } from './job-data';
 import type { RedisRuntime } from './redis-runtime';
 
@@ -14,6 +15,8 @@ export interface GroupInstance {
   groupKey: string;
   barrier: Barrier;
   jobId: string;
+  /** The BullMQ queue of each branch, by index. */
+  queues: string[];
 }
 
 export interface DispatchInput {
@@ -29,17 +32,19 @@ export interface DispatchInput {
   parent?: { id: string; queue: string };
 }
 
-export function groupInstance(runtime: RedisRuntime, runId: string, group: GroupNode, path: string): GroupInstance {
-  return instanceFromKey(runtime, runId, group, groupKeyOf(path));
+/** The queue of each branch of `group` (validated: a branch names one queue). */
+export function branchQueues(graph: Graph, group: GroupNode): string[] {
+  return group.members.map((memberId) => branchQueue(graph, memberId));
 }
 
-export function instanceFromKey(runtime: RedisRuntime, runId: string, group: GroupNode, groupKey: string): GroupInstance {
+export function instanceFromKey(runtime: RedisRuntime, runId: string, group: GroupNode, groupKey: string, queues: string[]): GroupInstance {
   return {
     group,
     runId,
     groupKey,
     barrier: new Barrier(runtime.redis, runtime.keys(runId).barrier(groupKey), runtime.settings.ttlSeconds),
     jobId: groupJobId(runId, groupKey),
+    queues,
   };
 }
 
@@ -50,7 +55,7 @@ export function instanceFromKey(runtime: RedisRuntime, runId: string, group: Gro
  */
 export async function dispatchGroup(input: DispatchInput): Promise<GroupInstance> {
   const { runtime, runId, graph, group, path } = input;
-  const instance = groupInstance(runtime, runId, group, path);
+  const instance = instanceFromKey(runtime, runId, group, groupKeyOf(path), branchQueues(graph, group));
   const created = await instance.barrier.init(group.members.length, group.policy, group.members, group.id);
   // An existing barrier means a re-run reached this group: dispatch again only if the flow never went out.
   if (!created && (await instance.barrier.meta())?.dispatched) return instance;
@@ -66,18 +71,18 @@ export async function dispatchGroup(input: DispatchInput): Promise<GroupInstance
       : { attempts: 1 };
     return {
       name: 'branch',
-      queueName: QUEUE_NAME,
+      queueName: instance.queues[index]!,
       data,
       opts: { jobId: branchJobId(runId, instance.groupKey, index), ...retry, ignoreDependencyOnFailure: true, removeOnComplete: retention, removeOnFail: retention },
     };
   });
   const data: GroupJobData = {
-    v: 1, runId, graphHash, groupId: group.id, groupKey: instance.groupKey, branches: group.members.length, members: group.members, policy: group.policy,
+    v: 1, runId, graphHash, groupId: group.id, groupKey: instance.groupKey, branches: group.members.length, members: group.members, policy: group.policy, queues: instance.queues,
     ...(group.name ? { name: group.name } : {}),
   };
   await runtime.flows.add({
     name: 'group',
-    queueName: QUEUE_NAME,
+    queueName: DEFAULT_QUEUE,
     data,
     opts: {
       jobId: instance.jobId,
@@ -106,7 +111,7 @@ export async function cancelGroup(runtime: RedisRuntime, instance: GroupInstance
   const removals: Promise<unknown>[] = [];
   for (let i = 0; i < instance.group.members.length; i++) {
     if (recorded.has(i)) continue;
-    removals.push(runtime.queue.remove(branchJobId(instance.runId, instance.groupKey, i)).catch(() => 0));
+    removals.push(runtime.queueFor(instance.queues[i]!).remove(branchJobId(instance.runId, instance.groupKey, i)).catch(() => 0));
   }
   await Promise.all(removals);
 }

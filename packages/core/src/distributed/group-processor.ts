@@ -1,9 +1,9 @@
 import { Job, UnrecoverableError } from 'bullmq';
 import { encodeValue } from '../codec/value-codec';
 import type { GroupNode } from '../graph/types';
-import { cancelGroup, errorSummary, instanceFromKey, readOutcomes } from './group-flow';
+import { branchQueues, cancelGroup, errorSummary, instanceFromKey, readOutcomes } from './group-flow';
 import { parseGroupJobData, parseGroupTimeoutJobData } from './job-data';
-import { branchJobId } from './keys';
+import { branchJobId, DEFAULT_QUEUE } from './keys';
 import type { ProcessorContext } from './processor-context';
 
 /**
@@ -16,14 +16,15 @@ export async function processGroup(ctx: ProcessorContext, job: Job): Promise<unk
   const { runtime } = ctx;
   // The job carries what finalizing needs, so a lost graph still yields a clear group failure.
   const group: GroupNode = { kind: 'group', id: data.groupId, members: data.members, policy: data.policy };
-  const instance = instanceFromKey(runtime, data.runId, group, data.groupKey);
+  const queues = data.queues ?? data.members.map(() => DEFAULT_QUEUE);
+  const instance = instanceFromKey(runtime, data.runId, group, data.groupKey, queues);
   let meta = await instance.barrier.meta();
   if (!meta) throw new UnrecoverableError(`the barrier of group '${data.groupId}' (run ${data.runId}) is gone`);
   if (!meta.decided) {
     const recorded = await instance.barrier.outcomes();
     for (let i = 0; i < data.members.length; i++) {
       if (recorded.has(i)) continue;
-      const child = await Job.fromId(runtime.queue, branchJobId(data.runId, data.groupKey, i));
+      const child = await Job.fromId(runtime.queueFor(queues[i]!), branchJobId(data.runId, data.groupKey, i));
       const reason = child?.failedReason || 'the branch job ended without reporting an outcome (removed, or stalled too many times)';
       const payload = encodeValue(errorSummary(new Error(reason)), 'error', runtime.settings.maxPayloadBytes);
       await ctx.afterRecord(instance, await instance.barrier.record(i, 'fail', payload));
@@ -43,7 +44,8 @@ export async function processGroup(ctx: ProcessorContext, job: Job): Promise<unk
 export async function processGroupTimeout(ctx: ProcessorContext, job: Job): Promise<unknown> {
   const data = parseGroupTimeoutJobData(job.id!, job.data);
   const graph = await ctx.loadGraph(data.graphHash);
-  const instance = instanceFromKey(ctx.runtime, data.runId, ctx.groupOf(graph, data.groupId, job.id!), data.groupKey);
+  const group = ctx.groupOf(graph, data.groupId, job.id!);
+  const instance = instanceFromKey(ctx.runtime, data.runId, group, data.groupKey, branchQueues(graph, group));
   if (await instance.barrier.decide('failed', 'timeout')) await cancelGroup(ctx.runtime, instance);
   return { groupId: data.groupId, timedOut: true };
 }

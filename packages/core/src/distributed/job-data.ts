@@ -12,6 +12,8 @@ export interface GroupJobData {
   branches: number;
   members: string[];
   policy: PolicySpec;
+  /** The BullMQ queue of each branch (absent: all in the default queue). */
+  queues?: string[];
 }
 
 /** Data of a `branch` job: one branch of a group. Code never travels, only ids. */

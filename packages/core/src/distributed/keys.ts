@@ -1,7 +1,22 @@
 import { shortHash } from '../graph/ids';
 
-/** The one BullMQ queue of a namespace; BullMQ's own `prefix` is the Graflow key prefix. */
-export const QUEUE_NAME = 'tasks';
+import { InvalidOptionError } from '../errors';
+
+/**
+ * The default BullMQ queue of a namespace (BullMQ's own `prefix` is the Graflow key prefix). It
+ * carries branches of tasks that name no queue, and every group's finalization job.
+ */
+export const DEFAULT_QUEUE = 'tasks';
+/** @deprecated the same as DEFAULT_QUEUE */
+export const QUEUE_NAME = DEFAULT_QUEUE;
+
+/** A queue name BullMQ and our keys accept; throws an error naming `option` otherwise. */
+export function assertQueueName(name: unknown, option: string): string {
+  if (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) {
+    throw new InvalidOptionError(option, name, 'a queue name of letters, digits, _ or - (at most 64)');
+  }
+  return name;
+}
 
 /** Pub/sub channel on which group cancellations reach every worker of a namespace. */
 export function cancelChannel(prefix: string): string {

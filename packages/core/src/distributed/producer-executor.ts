@@ -32,6 +32,7 @@ export class ProducerGroupExecutor implements GroupExecutor {
     const { barrier, group } = instance;
     const started = Date.now();
     const deadline = group.timeoutMs === undefined ? Infinity : started + group.timeoutMs;
+    const watchdog = new QueueWatchdog(this.runtime, [...new Set(instance.queues)], this.runtime.settings.noWorkerTimeoutMs);
     const client = this.runtime.blockingClient();
     const onAbort = () => client.disconnect();
     signal.addEventListener('abort', onAbort, { once: true });
@@ -44,7 +45,8 @@ export class ProducerGroupExecutor implements GroupExecutor {
         }
         const now = Date.now();
         // Block first: the wake list keeps a decision pushed before we got here, so none is lost.
-        const woken = now < deadline ? await this.blockOnWake(client, barrier.keys.wake, Math.min(deadline - now, WATCHDOG_SLICE_MS), signal) : false;
+        const slice = Math.min(deadline - now, WATCHDOG_SLICE_MS, this.runtime.settings.noWorkerTimeoutMs);
+        const woken = now < deadline ? await this.blockOnWake(client, barrier.keys.wake, slice, signal) : false;
         const meta = await barrier.meta();
         if (!meta) throw new Error(`barrier of group '${group.id}' (run ${this.runId}) disappeared; was the key prefix flushed?`);
         if (meta.decided) return { decision: meta.decided, ...(meta.decidedReason ? { reason: meta.decidedReason } : {}) };
@@ -53,13 +55,10 @@ export class ProducerGroupExecutor implements GroupExecutor {
           await barrier.decide('failed', 'timeout');
           continue;
         }
-        const waited = Date.now() - started;
-        const idle = meta.started === 0 && meta.done === 0 && waited >= this.runtime.settings.noWorkerTimeoutMs;
-        if (idle && (await this.runtime.queue.getWorkersCount()) === 0) {
-          if (await barrier.decide('failed', 'no-worker')) {
-            await cancelGroup(this.runtime, instance);
-            throw new NoWorkerActivityError(group.id, this.runtime.prefix, waited);
-          }
+        const unserved = await watchdog.unservedQueue();
+        if (unserved && (await barrier.decide('failed', 'no-worker'))) {
+          await cancelGroup(this.runtime, instance);
+          throw new NoWorkerActivityError(group.id, this.runtime.prefix, unserved.waitedMs, unserved.queue);
         }
       }
     } finally {
@@ -76,5 +75,40 @@ export class ProducerGroupExecutor implements GroupExecutor {
       if (signal.aborted) return false;
       throw err;
     }
+  }
+}
+
+/** Notices a queue of the group that no connected worker serves, for a whole window. */
+class QueueWatchdog {
+  private readonly emptySince = new Map<string, number>();
+  private readonly createdAt = Date.now();
+  private readonly served = new Set<string>();
+
+  constructor(
+    private readonly runtime: RedisRuntime,
+    private readonly queues: string[],
+    private readonly windowMs: number,
+  ) {}
+
+  async unservedQueue(): Promise<{ queue: string; waitedMs: number } | undefined> {
+    const now = Date.now();
+    for (const queue of this.queues) {
+      let workers: number;
+      try {
+        workers = await this.runtime.queueFor(queue).getWorkersCount();
+      } catch {
+        continue; // CLIENT LIST unavailable: no verdict rather than a false alarm
+      }
+      if (workers > 0) {
+        this.served.add(queue);
+        this.emptySince.delete(queue);
+        continue;
+      }
+      // Unserved since the group started, or since the last time a worker was seen.
+      const since = this.emptySince.get(queue) ?? (this.served.has(queue) ? now : this.createdAt);
+      this.emptySince.set(queue, since);
+      if (now - since >= this.windowMs) return { queue, waitedMs: now - since };
+    }
+    return undefined;
   }
 }

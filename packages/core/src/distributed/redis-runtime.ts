@@ -5,7 +5,7 @@ import type { Graph } from '../graph/types';
 import type { ResolvedRedisConfig } from '../options/run-options';
 import type { GroupExecutor } from '../engine/scope';
 import { connectChecked, createRedisClient } from './connection';
-import { QUEUE_NAME, RunKeys } from './keys';
+import { DEFAULT_QUEUE, RunKeys } from './keys';
 import { RedisJournal, RedisRunState, type JournalOptions, type RedisStateLimits } from './redis-run-state';
 import { ProducerGroupExecutor } from './producer-executor';
 
@@ -20,7 +20,7 @@ export interface RuntimeSettings extends RedisStateLimits {
  */
 export class RedisRuntime {
   private flowProducer?: FlowProducer;
-  private queueHandle?: Queue;
+  private readonly queues = new Map<string, Queue>();
   private readonly graphHashes = new WeakMap<Graph, Promise<string>>();
   private readonly blockingClients = new Set<Redis>();
 
@@ -74,9 +74,15 @@ export class RedisRuntime {
     return this.flowProducer;
   }
 
+  /** The namespace's default queue (group jobs, and branches whose tasks name no queue). */
   get queue(): Queue {
-    this.queueHandle ??= new Queue(QUEUE_NAME, { connection: this.redis, prefix: this.prefix });
-    return this.queueHandle;
+    return this.queueFor(DEFAULT_QUEUE);
+  }
+
+  queueFor(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) this.queues.set(name, (queue = new Queue(name, { connection: this.redis, prefix: this.prefix })));
+    return queue;
   }
 
   /** A connection for one blocking wait (BLPOP); closed by `releaseBlocking` or `close`. */
@@ -99,7 +105,7 @@ export class RedisRuntime {
   async close(): Promise<void> {
     for (const c of this.blockingClients) c.disconnect();
     this.blockingClients.clear();
-    await Promise.allSettled([this.flowProducer?.close(), this.queueHandle?.close()]);
+    await Promise.allSettled([this.flowProducer?.close(), ...[...this.queues.values()].map((q) => q.close())]);
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

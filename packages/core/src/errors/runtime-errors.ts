@@ -88,13 +88,13 @@ export class GraflowConnectionError extends GraflowError {
   }
 }
 
-/** No worker showed activity for a distributed group; usually a key prefix mismatch. */
+/** A queue the group needs had no connected worker for too long; usually a key prefix mismatch. */
 export class NoWorkerActivityError extends GraflowError {
-  constructor(readonly groupId: string, readonly keyPrefix: string, readonly waitedMs: number) {
+  constructor(readonly groupId: string, readonly keyPrefix: string, readonly waitedMs: number, readonly queue = 'tasks') {
     super(
       'NO_WORKER_ACTIVITY',
-      `no worker picked up any branch of parallel group '${groupId}' within ${waitedMs} ms and no worker ` +
-        `is connected for key prefix '${keyPrefix}'; start workers with --redis-key-prefix ${keyPrefix}`,
+      `no worker served queue '${queue}' under key prefix '${keyPrefix}' for ${waitedMs} ms while parallel group '${groupId}' ` +
+        `waited on it; start workers with --redis-key-prefix ${keyPrefix}${queue === 'tasks' ? '' : ` --queues ${queue}`}`,
     );
   }
 }

@@ -12,6 +12,8 @@ export interface TaskOptionsSpec {
   backoff: { type: BackoffType; delayMs: number };
   timeoutMs?: number;
   maxCycles: number;
+  /** BullMQ queue of the branch this task runs in, when distributed (specialized worker pools). */
+  queue?: string;
 }
 
 /** A group policy in serializable form; custom policies are stored by their registered name. */

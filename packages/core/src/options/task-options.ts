@@ -1,5 +1,6 @@
 import { InvalidOptionError } from '../errors';
 import type { BackoffType, TaskOptionsSpec } from '../graph/types';
+import { assertQueueName, DEFAULT_QUEUE } from '../distributed/keys';
 
 /** Options of `task(id, fn, options)`. */
 export interface TaskOptions {
@@ -12,6 +13,11 @@ export interface TaskOptions {
   timeoutMs?: number;
   /** How many times the node may run in one run (iterations and gotos). @defaultValue 100 */
   maxCycles?: number;
+  /**
+   * The worker pool that runs this task when its branch is distributed: workers started with
+   * `--queues <name>` (e.g. 'gpu'). @defaultValue 'tasks' (every default worker)
+   */
+  queue?: string;
 }
 
 /** The defaults of `TaskOptions`, in one place. */
@@ -31,7 +37,7 @@ function positiveInt(option: string, value: unknown, min: number): number {
 /** Validates `TaskOptions` and resolves them to the serializable spec stored in the graph. */
 export function resolveTaskOptions(taskId: string, options: TaskOptions = {}): TaskOptionsSpec {
   const where = `task('${taskId}').`;
-  const known = new Set(['retries', 'timeoutMs', 'maxCycles']);
+  const known = new Set(['retries', 'timeoutMs', 'maxCycles', 'queue']);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new InvalidOptionError(`${where}${key}`, (options as Record<string, unknown>)[key], `one of ${[...known].join(', ')}`);
   }
@@ -62,6 +68,8 @@ export function resolveTaskOptions(taskId: string, options: TaskOptions = {}): T
         : positiveInt(`${where}maxCycles`, options.maxCycles, 1),
   };
   if (options.timeoutMs !== undefined) spec.timeoutMs = positiveInt(`${where}timeoutMs`, options.timeoutMs, 1);
+  // Stored only when set, so graphs (and their hashes) without pools are unchanged.
+  if (options.queue !== undefined && options.queue !== DEFAULT_QUEUE) spec.queue = assertQueueName(options.queue, `${where}queue`);
   return spec;
 }
 
