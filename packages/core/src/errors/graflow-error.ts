@@ -16,9 +16,17 @@ export class GraflowError extends Error {
     (this as unknown as Record<symbol, boolean>)[GRAFLOW_ERROR_BRAND] = true;
   }
 
+  /**
+   * Branded errors match by class name along their prototype chain, so `err instanceof
+   * ParallelGroupError` holds even when `err` came from another copy of the package.
+   */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    if (this !== GraflowError) return Function.prototype[Symbol.hasInstance].call(this, value);
-    return isGraflowError(value);
+    if (!isGraflowError(value)) return false;
+    if (this.name === 'GraflowError') return true;
+    for (let proto = Object.getPrototypeOf(value); proto; proto = Object.getPrototypeOf(proto)) {
+      if ((proto as { constructor?: { name?: string } }).constructor?.name === this.name) return true;
+    }
+    return false;
   }
 }
 
