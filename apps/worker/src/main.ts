@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `graflow-worker`: runs the tasks registered by the --tasks modules on a namespace's queue.
+// `graflow-worker`: runs the tasks registered by the --tasks modules on the --queues of a namespace.
 import { registeredTaskIds } from '@graflow/core';
 import { main } from './cli/run';
 import { TaskWorker } from './task-worker';

@@ -27,7 +27,7 @@ describe('graflow-worker and graflow-exporter on a Redis Cluster (spawned)', () 
     expect(result.results).toEqual({ s1: 1, s2: 2, s3: 3, s4: 4 });
     expect(await worker.metric('graflow_tasks_total', { status: 'succeeded' })).toBe(4);
     expect(await worker.status('/readyz')).toBe(200);
-    await waitFor(async () => (await scrape(exporterPort, 'graflow_queue_depth', { key_prefix: prefix })) === 0, { what: 'cluster queue depth' });
+    await waitFor(async () => (await scrape(exporterPort, 'graflow_queue_depth', { key_prefix: prefix, queue: 'tasks' })) === 0, { what: 'cluster queue depth' });
 
     worker.proc.signal('SIGTERM');
     exporter.signal('SIGTERM');

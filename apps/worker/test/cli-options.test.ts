@@ -28,6 +28,7 @@ describe('worker command line', () => {
       redis: { host: DEFAULTS.redisHost, port: DEFAULTS.redisPort },
       keyPrefix: 'graflow',
       taskModules: ['./dist/tasks.js'],
+      queues: ['tasks'],
       concurrency: 4,
       gracefulShutdownTimeoutMs: 30_000,
       lockDurationMs: 30_000,
@@ -44,6 +45,7 @@ describe('worker command line', () => {
       '--tasks', 'a.js', '--tasks', 'b.mjs', '--concurrency', '8', '--graceful-shutdown-timeout', '2.5',
       '--metrics-port', '9100', '--metrics-host', '127.0.0.1', '--redis-password', 'pw', '--redis-username', 'u',
       '--redis-tls', '--lock-duration', '5000', '--stalled-interval', '1000', '--log-level', 'debug',
+      '--queues', 'gpu', '--queues', 'io,tasks',
     ]);
     expect(options).toEqual({
       mode: 'worker',
@@ -51,6 +53,7 @@ describe('worker command line', () => {
       redis: { host: 'redis.local', port: 6380, username: 'u', password: 'pw', tls: true },
       keyPrefix: '{app}:wf',
       taskModules: ['a.js', 'b.mjs'],
+      queues: ['gpu', 'io', 'tasks'],
       concurrency: 8,
       gracefulShutdownTimeoutMs: 2_500,
       lockDurationMs: 5_000,
@@ -72,6 +75,28 @@ describe('worker command line', () => {
     });
     const flagsWin = await resolve(['--worker-id', 'flag-w', '--redis-port', '7001', '--concurrency', '5', ...TASKS], env);
     expect(flagsWin).toMatchObject({ workerId: 'flag-w', redis: { port: 7001 }, concurrency: 5, taskModules: ['./dist/tasks.js'] });
+  });
+
+  it('reads --queues repeated or comma-separated, and GRAFLOW_QUEUES, without duplicates', async () => {
+    expect((await resolve([...TASKS, '--queues', 'gpu,io'])).queues).toEqual(['gpu', 'io']);
+    expect((await resolve([...TASKS, '--queues', 'gpu', '--queues', ' io , gpu'])).queues).toEqual(['gpu', 'io']);
+    expect((await resolve(TASKS, { GRAFLOW_QUEUES: 'tasks, gpu' })).queues).toEqual(['tasks', 'gpu']);
+    expect((await resolve([...TASKS, '--queues', 'io'], { GRAFLOW_QUEUES: 'gpu' })).queues).toEqual(['io']);
+    expect((await resolve(['--exporter-only', '--queues', 'tasks,gpu'])).queues).toEqual(['tasks', 'gpu']);
+    expect((await resolve(['--exporter-only'])).queues).toEqual(['tasks']);
+  });
+
+  it.each([
+    [['--queues', 'gpu!'], 'invalid value for --queues: "gpu!" (expected queue names of 1 to 64 letters, digits, "_" or "-", separated by ",")'],
+    [['--queues', 'gpu,a:b'], 'invalid value for --queues: "a:b"'],
+    [['--queues', 'gpu,'], 'invalid value for --queues: ""'],
+    [['--queues', 'x'.repeat(65)], `invalid value for --queues: "${'x'.repeat(65)}"`],
+  ])('rejects the queue names %j naming the flag and the value', async (argv, expected) => {
+    expect(await usageError([...TASKS, ...argv])).toContain(expected);
+  });
+
+  it('names GRAFLOW_QUEUES when a bad queue name comes from it', async () => {
+    expect(await usageError(TASKS, { GRAFLOW_QUEUES: 'tasks,g p u' })).toContain('invalid value for --queues (from GRAFLOW_QUEUES): "g p u"');
   });
 
   it('takes a Redis URL, and rediss: turns TLS on', async () => {
@@ -135,14 +160,15 @@ describe('worker command line', () => {
     if (result.kind !== 'help') throw new Error('expected help');
     for (const flag of ['--worker-id', '--redis-host', '--redis-port', '--redis-key-prefix', '--tasks', '--concurrency',
       '--graceful-shutdown-timeout', '--metrics-port', '--redis-url', '--redis-password', '--redis-username', '--redis-tls',
-      '--lock-duration', '--stalled-interval', '--log-level', '--exporter-only', '--redis-cluster']) {
+      '--lock-duration', '--stalled-interval', '--log-level', '--exporter-only', '--redis-cluster', '--queues']) {
       expect(result.text).toContain(flag);
     }
     for (const env of ['WORKER_ID', 'REDIS_HOST', 'REDIS_PORT', 'REDIS_URL', 'REDIS_PASSWORD', 'REDIS_KEY_PREFIX',
-      'MAX_CONCURRENT_TASKS', 'GRAFLOW_TASKS', 'GRACEFUL_SHUTDOWN_TIMEOUT', 'METRICS_PORT']) {
+      'MAX_CONCURRENT_TASKS', 'GRAFLOW_TASKS', 'GRACEFUL_SHUTDOWN_TIMEOUT', 'METRICS_PORT', 'GRAFLOW_QUEUES']) {
       expect(result.text).toContain(`[env: ${env}]`);
     }
     expect(result.text).toContain('[default: 6379]');
     expect(result.text).toContain('[default: 30]');
+    expect(result.text).toMatch(/--queues\s[^[]*\[env: GRAFLOW_QUEUES\]\s+\[array\] \[default: tasks\]/);
   });
 });

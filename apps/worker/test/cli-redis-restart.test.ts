@@ -31,6 +31,6 @@ describe('graflow-worker across a Redis restart (spawned)', () => {
     const result = await run;
     expect(result.results).toEqual({ s1: 1, s2: 2, s3: 3, s4: 4, s5: 5, s6: 6 });
     expect(worker.proc.exit).toBeUndefined(); // the same process, never restarted
-    await waitFor(async () => (await worker.metric('graflow_queue_depth', { key_prefix: prefix })) === 0, { what: 'queue depth 0' });
+    await waitFor(async () => (await worker.metric('graflow_queue_depth', { key_prefix: prefix, queue: 'tasks' })) === 0, { what: 'queue depth 0' });
   });
 });

@@ -18,9 +18,10 @@ describe('metrics registry and HTTP routes (in process, fake worker events)', ()
     probe = undefined;
   });
 
-  async function serve(worker: FakeWorker, depth: () => Promise<number | undefined> = async () => 0): Promise<OpsHttpServer> {
+  type Depths = Record<string, number | undefined>;
+  async function serve(worker: FakeWorker, depths: Depths = { tasks: 0 }): Promise<OpsHttpServer> {
     const registry = createRegistry({ processMetrics: true });
-    registerQueueDepth(registry, 'p1', depth);
+    registerQueueDepth(registry, 'p1', async () => new Map(Object.entries(depths)));
     registerWorkerMetrics(registry, worker);
     let shuttingDown = false;
     worker.on('shutdown:begin', () => (shuttingDown = true));
@@ -36,7 +37,7 @@ describe('metrics registry and HTTP routes (in process, fake worker events)', ()
 
   it('counts task outcomes and durations from task:end events, with bounded labels', async () => {
     const worker = new FakeWorker();
-    const { port } = await serve(worker, async () => 7);
+    const { port } = await serve(worker, { tasks: 7 });
     worker.runTask('a', 'succeeded', 1500);
     worker.runTask('b', 'succeeded', 20);
     worker.runTask('c', 'failed', 300);
@@ -56,7 +57,7 @@ describe('metrics registry and HTTP routes (in process, fake worker events)', ()
     expect(m('graflow_task_duration_seconds_bucket', { le: '0.025' })).toBe(1);
     expect(m('graflow_task_duration_seconds_bucket', { le: '+Inf' })).toBe(3);
     expect(m('graflow_worker_active_tasks')).toBe(2);
-    expect(m('graflow_queue_depth', { key_prefix: 'p1' })).toBe(7);
+    expect(m('graflow_queue_depth', { key_prefix: 'p1', queue: 'tasks' })).toBe(7);
     expect(m('graflow_graph_cache_hits_total')).toBe(2);
     expect(m('graflow_graph_cache_misses_total')).toBe(1);
     expect(res.body).toContain('process_cpu_user_seconds_total');
@@ -67,11 +68,20 @@ describe('metrics registry and HTTP routes (in process, fake worker events)', ()
   });
 
   it('starts the task counters at zero for both statuses and leaves out an unknown queue depth', async () => {
-    const { port } = await serve(new FakeWorker(), async () => undefined);
+    const { port } = await serve(new FakeWorker(), { tasks: undefined });
     const { body } = await httpGet(port, '/metrics');
     expect(metricValue(body, 'graflow_tasks_total', { status: 'succeeded' })).toBe(0);
     expect(metricValue(body, 'graflow_tasks_total', { status: 'failed' })).toBe(0);
     expect(body).not.toMatch(/^graflow_queue_depth\{/m);
+  });
+
+  it('reports one queue-depth series per queue, leaving out a queue whose depth is unknown', async () => {
+    const { port } = await serve(new FakeWorker(), { tasks: 4, gpu: 9, io: undefined });
+    const { body } = await httpGet(port, '/metrics');
+    expect(body.split('\n').filter((l) => l.startsWith('graflow_queue_depth'))).toEqual([
+      'graflow_queue_depth{key_prefix="p1",queue="tasks"} 4',
+      'graflow_queue_depth{key_prefix="p1",queue="gpu"} 9',
+    ]);
   });
 
   it('answers /healthz and /readyz from the worker state', async () => {
@@ -90,27 +100,37 @@ describe('metrics registry and HTTP routes (in process, fake worker events)', ()
     expect(await status('/nope')).toBe(404);
   });
 
-  it('reads waiting plus prioritized jobs of the prefix tasks queue', async () => {
+  it('reads waiting plus prioritized jobs of each probed queue of the prefix', async () => {
     const redis = sharedRedis();
     const prefix = uniquePrefix('depth');
     const queue = new Queue('tasks', { connection: redis, prefix });
+    const gpu = new Queue('gpu', { connection: redis, prefix });
     try {
       await queue.addBulk(Array.from({ length: 30 }, (_, i) => ({ name: 'branch', data: { i } })));
       await queue.addBulk(Array.from({ length: 20 }, (_, i) => ({ name: 'branch', data: { i }, opts: { priority: 1 + (i % 3) } })));
       await queue.add('branch', { delayed: true }, { delay: 60_000 });
+      await gpu.addBulk(Array.from({ length: 3 }, (_, i) => ({ name: 'branch', data: { i } })));
       probe = new QueueDepthProbe(redis, prefix);
+      const both = new QueueDepthProbe(redis, prefix, { queues: ['gpu', 'tasks', 'io'] });
       const other = new QueueDepthProbe(redis, uniquePrefix('other'));
       try {
         expect(await probe.depth()).toBe(undefined); // not connected yet: answers at once
-        await waitFor(() => probe!.connected && other.connected, { what: 'probe connections' });
+        expect(await both.depths()).toEqual(new Map([['gpu', undefined], ['tasks', undefined], ['io', undefined]]));
+        await waitFor(() => probe!.connected && other.connected && both.connected, { what: 'probe connections' });
+        expect(probe.queues).toEqual(['tasks']);
         expect(await probe.depth()).toBe(50);
         expect(await other.depth()).toBe(0);
+        expect(await both.depths()).toEqual(new Map([['gpu', 3], ['tasks', 50], ['io', 0]]));
+        expect(await both.depth('gpu')).toBe(3);
+        await expect(both.depth('nope')).rejects.toThrow(/not probed/);
       } finally {
-        await other.close();
+        await Promise.all([other.close(), both.close()]);
       }
     } finally {
-      await queue.obliterate({ force: true });
-      await queue.close();
+      for (const q of [queue, gpu]) {
+        await q.obliterate({ force: true });
+        await q.close();
+      }
     }
   });
 });

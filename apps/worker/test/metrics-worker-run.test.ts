@@ -22,7 +22,7 @@ describe('graflow-worker /metrics after real runs (spawned)', () => {
     expect(m('graflow_task_duration_seconds_count')).toBe(10);
     expect(m('graflow_task_duration_seconds_sum')).toBeGreaterThanOrEqual(10 * 0.02 * 0.9);
     expect(m('graflow_worker_active_tasks')).toBe(0);
-    expect(m('graflow_queue_depth', { key_prefix: prefix })).toBe(0);
+    expect(m('graflow_queue_depth', { key_prefix: prefix, queue: 'tasks' })).toBe(0);
     expect(m('graflow_graph_cache_misses_total')).toBeGreaterThanOrEqual(1);
     expect((m('graflow_graph_cache_hits_total') ?? 0) + (m('graflow_graph_cache_misses_total') ?? 0)).toBeGreaterThanOrEqual(1);
     expect(body).not.toContain(result.runId); // no run ids in labels

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { delimiter } from 'node:path';
 import yargs from 'yargs';
+import { DEFAULT_QUEUE, assertQueueName } from '@graflow/core';
 import type { RedisConnectionOptions } from '../task-worker-api';
 import { LOG_LEVELS, type LogLevel } from '../logging/json-logger';
 import { CliUsageError } from './errors';
@@ -35,6 +36,7 @@ export const DEFAULTS = {
   metricsPort: 9464,
   metricsHost: '0.0.0.0',
   logLevel: 'info' as LogLevel,
+  queues: [DEFAULT_QUEUE] as readonly string[],
 } as const;
 
 const REDIS = 'Redis:';
@@ -44,6 +46,7 @@ const OPS = 'Operations:';
 const FLAGS = {
   'worker-id': { type: 'string', env: 'WORKER_ID', group: WORKER, shownDefault: '<hostname>-<pid>', describe: 'Names this worker in logs and in BullMQ' },
   tasks: { type: 'array', env: 'GRAFLOW_TASKS', group: WORKER, describe: `Task module to load: a path (relative to the working directory) or a package name; repeatable. The variable takes a list separated by "," or "${delimiter}"` },
+  queues: { type: 'array', env: 'GRAFLOW_QUEUES', group: WORKER, shownDefault: DEFAULT_QUEUE, describe: 'BullMQ queues served (the exporter reports their depth): repeatable or comma-separated, e.g. --queues tasks,gpu. A task runs only on workers serving its queue; group finalization runs on "tasks"' },
   concurrency: { type: 'string', env: 'MAX_CONCURRENT_TASKS', group: WORKER, shownDefault: String(DEFAULTS.concurrency), describe: 'Jobs processed at once' },
   'graceful-shutdown-timeout': { type: 'string', env: 'GRACEFUL_SHUTDOWN_TIMEOUT', group: WORKER, shownDefault: `${DEFAULTS.gracefulShutdownTimeoutS}`, describe: 'Seconds in-flight tasks get to finish after SIGTERM/SIGINT before they are aborted' },
   'lock-duration': { type: 'string', group: WORKER, shownDefault: String(DEFAULTS.lockDurationMs), describe: "BullMQ lock duration in ms; a dead worker's jobs are re-run after it lapses" },
@@ -72,6 +75,8 @@ export interface ResolvedWorkerCliOptions {
   keyPrefix: string;
   /** As given on the command line or in GRAFLOW_TASKS; empty in exporter mode. */
   taskModules: string[];
+  /** The BullMQ queues the worker serves, or whose depth the exporter reports; no duplicates. */
+  queues: string[];
   concurrency: number;
   gracefulShutdownTimeoutMs: number;
   lockDurationMs: number;
@@ -154,6 +159,7 @@ export function resolveWorkerCliOptions(input: RawCliInput): ResolvedWorkerCliOp
     redis: resolveRedis(read),
     keyPrefix: resolveKeyPrefix(read),
     taskModules: mode === 'worker' ? taskModules : [],
+    queues: read.queueNames('queues') ?? [...DEFAULTS.queues],
     concurrency: read.integer('concurrency', 1, 10_000) ?? DEFAULTS.concurrency,
     gracefulShutdownTimeoutMs: Math.round((read.seconds('graceful-shutdown-timeout') ?? DEFAULTS.gracefulShutdownTimeoutS) * 1000),
     lockDurationMs: read.integer('lock-duration', 1, 2 ** 31 - 1) ?? DEFAULTS.lockDurationMs,
@@ -252,6 +258,22 @@ class Reader {
   boolean(name: FlagName): boolean {
     const entry = this.input[name];
     return entry?.value === true;
+  }
+
+  /** A repeatable flag of queue names, each occurrence (or the variable) split on commas. */
+  queueNames(name: FlagName): string[] | undefined {
+    const entry = this.input[name];
+    if (!entry) return undefined;
+    const given = Array.isArray(entry.value) ? entry.value.map(String) : [String(entry.value)];
+    const names = given.flatMap((value) => value.split(',')).map((part) => part.trim());
+    for (const queue of names) {
+      try {
+        assertQueueName(queue, entry.source);
+      } catch {
+        throw this.invalid(entry.source, queue, 'queue names of 1 to 64 letters, digits, "_" or "-", separated by ","');
+      }
+    }
+    return [...new Set(names)];
   }
 
   /** A repeatable flag, or its variable split on commas and the path delimiter. */

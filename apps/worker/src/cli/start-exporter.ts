@@ -9,15 +9,16 @@ import type { ResolvedWorkerCliOptions } from './options';
 import { installShutdownHandlers } from './shutdown';
 
 /**
- * The queue-depth exporter for an HPA: `graflow_queue_depth{key_prefix}` on `/metrics` and
- * `/healthz` (200 while Redis is connected). It loads no task modules and takes no jobs.
+ * The queue-depth exporter for an HPA: `graflow_queue_depth{key_prefix,queue}` for each of
+ * `--queues` on `/metrics`, and `/healthz` (200 while Redis is connected). It loads no task
+ * modules and takes no jobs.
  */
 export async function startExporter(options: ResolvedWorkerCliOptions, logger: Logger): Promise<void> {
   if (!options.http) throw new StartupError('the exporter needs an HTTP port: --metrics-port must not be 0');
   await pingRedis(options.redis, options.keyPrefix);
-  const probe = new QueueDepthProbe(options.redis, options.keyPrefix, logger);
+  const probe = new QueueDepthProbe(options.redis, options.keyPrefix, { queues: options.queues, logger });
   const registry = createRegistry({ processMetrics: false });
-  registerQueueDepth(registry, options.keyPrefix, () => probe.depth());
+  registerQueueDepth(registry, options.keyPrefix, () => probe.depths());
   const http = await startOpsHttpServer({
     ...options.http,
     registry,
@@ -38,5 +39,10 @@ export async function startExporter(options: ResolvedWorkerCliOptions, logger: L
     timeoutMs: options.gracefulShutdownTimeoutMs,
     logger,
   });
-  logger.info('exporter started', { redis: describeRedisTarget(options.redis, options.keyPrefix), keyPrefix: options.keyPrefix, metricsPort: http.port });
+  logger.info('exporter started', {
+    redis: describeRedisTarget(options.redis, options.keyPrefix),
+    keyPrefix: options.keyPrefix,
+    queues: options.queues,
+    metricsPort: http.port,
+  });
 }

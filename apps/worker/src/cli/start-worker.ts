@@ -36,6 +36,7 @@ export async function startWorker(options: ResolvedWorkerCliOptions, logger: Log
     workerId: options.workerId,
     redis: options.redis,
     keyPrefix: options.keyPrefix,
+    queues: options.queues,
     concurrency: options.concurrency,
     lockDurationMs: options.lockDurationMs,
     stalledIntervalMs: options.stalledIntervalMs,
@@ -43,7 +44,7 @@ export async function startWorker(options: ResolvedWorkerCliOptions, logger: Log
     logger,
     taskModules: options.taskModules,
   });
-  const probe = new QueueDepthProbe(options.redis, options.keyPrefix, logger);
+  const probe = new QueueDepthProbe(options.redis, options.keyPrefix, { queues: options.queues, logger });
   let http: OpsHttpServer | null = null;
   const shutdown = installShutdownHandlers({
     target: worker,
@@ -56,7 +57,7 @@ export async function startWorker(options: ResolvedWorkerCliOptions, logger: Log
   });
   try {
     const registry = createRegistry({ processMetrics: true });
-    registerQueueDepth(registry, options.keyPrefix, () => probe.depth());
+    registerQueueDepth(registry, options.keyPrefix, () => probe.depths());
     registerWorkerMetrics(registry, worker);
     if (options.http) {
       http = await startOpsHttpServer({
@@ -76,6 +77,7 @@ export async function startWorker(options: ResolvedWorkerCliOptions, logger: Log
   logger.info('graflow-worker running', {
     redis: describeRedisTarget(options.redis, options.keyPrefix),
     keyPrefix: options.keyPrefix,
+    queues: options.queues,
     concurrency: options.concurrency,
     metricsPort: http?.port ?? null,
   });

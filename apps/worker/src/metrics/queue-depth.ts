@@ -1,28 +1,43 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-// The namespace's one BullMQ queue; its BullMQ prefix is the key prefix.
-import { QUEUE_NAME } from '@graflow/core';
+// A namespace's BullMQ queues share one BullMQ prefix: the key prefix.
+import { DEFAULT_QUEUE } from '@graflow/core';
 import type { Logger, RedisConnectionOptions } from '../task-worker-api';
 import { connectRedis } from '../redis/connection';
 
+export interface QueueDepthProbeOptions {
+  /** The BullMQ queues of the namespace to read. @defaultValue ['tasks'] */
+  queues?: readonly string[];
+  logger?: Logger;
+  /** How long a scrape waits for Redis before it reports the depth as unknown. @defaultValue 2000 */
+  timeoutMs?: number;
+}
+
 /**
- * Reads the backlog of a namespace's `tasks` queue (waiting plus prioritized jobs, what an HPA
- * scales on) at scrape time, through BullMQ's own `getJobCounts`. Its connection reconnects on
- * its own; while Redis is away `depth()` answers `undefined` at once instead of hanging the scrape.
+ * Reads the backlog of some of a namespace's queues (waiting plus prioritized jobs, what an HPA
+ * scales on) at scrape time, through BullMQ's own `getJobCounts`, over one connection. It
+ * reconnects on its own; while Redis is away every depth is `undefined` at once instead of
+ * hanging the scrape.
  */
 export class QueueDepthProbe {
+  readonly queues: readonly string[];
   private readonly client: Redis;
-  private readonly queue: Queue;
+  private readonly bullQueues: Map<string, Queue>;
+  private readonly logger: Logger | undefined;
+  private readonly timeoutMs: number;
 
-  constructor(
-    redis: RedisConnectionOptions,
-    readonly keyPrefix: string,
-    private readonly logger?: Logger,
-    private readonly timeoutMs = 2_000,
-  ) {
+  constructor(redis: RedisConnectionOptions, readonly keyPrefix: string, options: QueueDepthProbeOptions = {}) {
+    this.queues = [...new Set(options.queues ?? [DEFAULT_QUEUE])];
+    this.logger = options.logger;
+    this.timeoutMs = options.timeoutMs ?? 2_000;
     this.client = connectRedis(redis, keyPrefix, 'graflow-queue-depth');
-    this.queue = new Queue(QUEUE_NAME, { connection: this.client, prefix: keyPrefix });
-    this.queue.on('error', (err: Error) => this.logger?.debug('queue-depth connection error', { err }));
+    this.bullQueues = new Map(
+      this.queues.map((name) => {
+        const queue = new Queue(name, { connection: this.client, prefix: keyPrefix });
+        queue.on('error', (err: Error) => this.logger?.debug('queue-depth connection error', { err, queue: name }));
+        return [name, queue] as const;
+      }),
+    );
   }
 
   /** True while the probe's connection is ready. */
@@ -30,32 +45,52 @@ export class QueueDepthProbe {
     return this.client.status === 'ready' || (this.client.status === 'connect' && this.client.isCluster);
   }
 
-  async depth(): Promise<number | undefined> {
+  /** The depth of every probed queue, in the order given; `undefined` where it is unknown. */
+  async depths(): Promise<Map<string, number | undefined>> {
+    const values = await this.withTimeout(() => Promise.all(this.queues.map((name) => this.count(name))));
+    return new Map(this.queues.map((name, i) => [name, values?.[i]]));
+  }
+
+  /** The depth of one probed queue (the first by default). */
+  async depth(queue: string = this.queues[0]!): Promise<number | undefined> {
+    if (!this.bullQueues.has(queue)) throw new Error(`queue ${queue} is not probed (probed: ${this.queues.join(', ')})`);
+    return await this.withTimeout(() => this.count(queue));
+  }
+
+  /** `undefined` at once while disconnected, or once the timeout passes. */
+  private async withTimeout<T>(read: () => Promise<T>): Promise<T | undefined> {
     if (!this.connected) return undefined;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), this.timeoutMs);
     });
-    const counts = this.queue.getJobCounts('waiting', 'prioritized').then(
-      (c) => (c.waiting ?? 0) + (c.prioritized ?? 0),
-      (err: unknown) => {
-        this.logger?.warn('could not read the queue depth', { err, keyPrefix: this.keyPrefix });
-        return undefined;
-      },
-    );
     try {
-      return await Promise.race([counts, timeout]);
+      return await Promise.race([read(), timeout]);
     } finally {
       clearTimeout(timer);
     }
   }
 
+  private count(name: string): Promise<number | undefined> {
+    return this.bullQueues.get(name)!.getJobCounts('waiting', 'prioritized').then(
+      (c) => (c.waiting ?? 0) + (c.prioritized ?? 0),
+      (err: unknown) => {
+        this.logger?.warn('could not read the queue depth', { err, keyPrefix: this.keyPrefix, queue: name });
+        return undefined;
+      },
+    );
+  }
+
   async close(): Promise<void> {
     // Disconnect first: a connection handshake still pending then settles while BullMQ's error
     // forwarding is attached (a shared connection closed mid-handshake would emit an unhandled
-    // 'error'), and only then close the queue.
+    // 'error'), and only then close the queues.
     this.client.disconnect();
-    await this.queue.client.catch(() => undefined);
-    await this.queue.close().catch(() => undefined);
+    await Promise.all(
+      [...this.bullQueues.values()].map(async (queue) => {
+        await queue.client.catch(() => undefined);
+        await queue.close().catch(() => undefined);
+      }),
+    );
   }
 }

@@ -18,19 +18,25 @@ export function createRegistry(options: { processMetrics: boolean }): Registry {
 }
 
 /**
- * `graflow_queue_depth{key_prefix}`, computed when scraped. While the depth is unknown (Redis
- * away) the series is left out rather than reporting a stale number to an autoscaler.
+ * `graflow_queue_depth{key_prefix,queue}`, one series per queue, computed when scraped. While a
+ * queue's depth is unknown (Redis away) its series is left out rather than reporting a stale
+ * number to an autoscaler. Queue names are a bounded set of configuration (`--queues`), never ids.
  */
-export function registerQueueDepth(registry: Registry, keyPrefix: string, depth: () => Promise<number | undefined>): void {
+export function registerQueueDepth(
+  registry: Registry,
+  keyPrefix: string,
+  depths: () => Promise<ReadonlyMap<string, number | undefined>>,
+): void {
   new Gauge({
     name: 'graflow_queue_depth',
-    help: "Jobs waiting in the namespace's tasks queue (waiting plus prioritized)",
-    labelNames: ['key_prefix'],
+    help: "Jobs waiting in one of the namespace's BullMQ queues (waiting plus prioritized)",
+    labelNames: ['key_prefix', 'queue'],
     registers: [registry],
     async collect() {
       this.reset();
-      const value = await depth();
-      if (value !== undefined) this.set({ key_prefix: keyPrefix }, value);
+      for (const [queue, value] of await depths()) {
+        if (value !== undefined) this.set({ key_prefix: keyPrefix, queue }, value);
+      }
     },
   });
 }
