@@ -3,6 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { parse as parseYaml, stringify } from 'yaml';
 import {
+  DEFAULT_QUEUE,
   DEPLOY_DIR,
   QUEUE_DEPTH_METRIC,
   WORKER_ENV_VARS,
@@ -84,7 +85,9 @@ describe('Kubernetes manifests', () => {
 
   it('leaves no manifest outside a kustomization', () => {
     const reachable = new Set(
-      [K8S_DIR, join(K8S_DIR, 'keda'), join(K8S_DIR, 'prometheus-adapter')].flatMap((d) => kustomizeFiles(d)),
+      [K8S_DIR, join(K8S_DIR, 'keda'), join(K8S_DIR, 'prometheus-adapter'), join(K8S_DIR, 'examples', 'gpu-pool')].flatMap((d) =>
+        kustomizeFiles(d),
+      ),
     );
     expect(files.filter((f) => !reachable.has(f))).toEqual([]);
   });
@@ -137,7 +140,7 @@ describe('Kubernetes manifests', () => {
     expect(names.filter((n: string) => !WORKER_ENV_VARS.has(n))).toEqual([]);
   });
 
-  it('scales on the worker gauge for the key prefix the workers use', () => {
+  it('scales on the worker gauge for the key prefix and the queue the workers use', () => {
     const hpa = one(defaultSet, 'HorizontalPodAutoscaler');
     expect(hpa.spec.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: worker.metadata.name });
     expect(hpa.spec.minReplicas).toBeLessThanOrEqual(hpa.spec.maxReplicas);
@@ -146,18 +149,23 @@ describe('Kubernetes manifests', () => {
     expect(external.external.metric.name).toBe(QUEUE_DEPTH_METRIC);
     const prefix = external.external.metric.selector.matchLabels.key_prefix;
     expect(prefix).toBe(config.REDIS_KEY_PREFIX);
+    // One series per queue: the default workers serve (and scale on) the default queue only.
+    expect(external.external.metric.selector.matchLabels.queue).toBe(DEFAULT_QUEUE);
+    expect(Object.keys(external.external.metric.selector.matchLabels).sort()).toEqual(['key_prefix', 'queue']);
     // An HPA selector is a label selector: a prefix with ':' would be refused by the API server.
     expect(isK8sLabelValue(prefix)).toBe(true);
     expect(isK8sLabelValue('myapp:workflows')).toBe(false);
   });
 
-  it('has a prometheus-adapter rule that serves exactly that metric, per key prefix', () => {
+  it('has a prometheus-adapter rule that serves exactly that metric, per key prefix and queue', () => {
     const [cm] = readK8s(join(K8S_DIR, 'prometheus-adapter', 'rules-configmap.yaml'));
     const rules = parseYaml(cm.data['config.yaml']).externalRules;
     const rule = rules.find((r: any) => r.name.as === QUEUE_DEPTH_METRIC);
     expect(rule.seriesQuery).toContain(`${QUEUE_DEPTH_METRIC}{`);
     expect(rule.metricsQuery).toContain('<<.LabelMatchers>>');
-    expect(rule.metricsQuery).toMatch(/by \(key_prefix\)/);
+    // Grouping by the prefix alone would mix the queues of different pools into one number.
+    expect(rule.metricsQuery).toMatch(/by \(key_prefix, queue\)/);
+    expect(rule.seriesQuery).toContain('queue!=""');
   });
 
   it('has a KEDA ScaledObject with the Prometheus scaler on the same metric and prefix', () => {
@@ -165,7 +173,7 @@ describe('Kubernetes manifests', () => {
     expect(scaled.spec.scaleTargetRef.name).toBe(worker.metadata.name);
     const [trigger] = scaled.spec.triggers;
     expect(trigger.type).toBe('prometheus');
-    expect(trigger.metadata.query).toContain(`${QUEUE_DEPTH_METRIC}{key_prefix="${config.REDIS_KEY_PREFIX}"}`);
+    expect(trigger.metadata.query).toContain(`${QUEUE_DEPTH_METRIC}{key_prefix="${config.REDIS_KEY_PREFIX}",queue="${DEFAULT_QUEUE}"}`);
     expect(Number(trigger.metadata.threshold)).toBeGreaterThan(0);
   });
 
@@ -177,6 +185,59 @@ describe('Kubernetes manifests', () => {
     const svc = one(defaultSet, 'Service', 'graflow-board');
     expect(svc.spec.type).toBe('ClusterIP');
     expect(svc.spec.ports[0].port).toBe(board.ports[0].containerPort);
+  });
+});
+
+describe('Kubernetes example: a GPU worker pool', () => {
+  const dir = join(K8S_DIR, 'examples', 'gpu-pool');
+  const gpuSet = kustomizeObjects(dir);
+  const defaultSet = kustomizeObjects(K8S_DIR);
+  const config = one(defaultSet, 'ConfigMap', 'graflow-worker-config').data as Record<string, string>;
+  const gpu = one(gpuSet, 'Deployment', 'graflow-worker-gpu');
+  const pod = gpu.spec.template.spec;
+  const container = pod.containers[0];
+  const podLabels = (d: K8sObject): Record<string, string> => d.spec.template.metadata.labels;
+  const selects = (selector: Record<string, string>, labels: Record<string, string>) =>
+    Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+  it('stays out of the default and KEDA kustomizations', () => {
+    const names = (set: K8sObject[]) => set.map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(names(gpuSet).sort()).toEqual(['Deployment/graflow-worker-gpu', 'HorizontalPodAutoscaler/graflow-worker-gpu', 'Service/graflow-worker-gpu-metrics']);
+    for (const set of [defaultSet, kustomizeObjects(join(K8S_DIR, 'keda'))]) {
+      expect(names(set).filter((n) => n.includes('gpu'))).toEqual([]);
+    }
+  });
+
+  it('serves only the gpu queue, from the same image and settings as the default workers', () => {
+    const base = one(defaultSet, 'Deployment', 'graflow-worker').spec.template.spec.containers[0];
+    expect(container.image).toBe(base.image);
+    expect(container.args).toEqual(expect.arrayContaining(['--worker-id=$(POD_NAME)', '--queues=gpu']));
+    expect(container.envFrom).toEqual(base.envFrom);
+    expect(container.resources.limits['nvidia.com/gpu']).toBe(1);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(Number(config.GRACEFUL_SHUTDOWN_TIMEOUT));
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+    expect(container.securityContext.allowPrivilegeEscalation).toBe(false);
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
+  });
+
+  it('does not share pods with the default Deployment or its metrics Service', () => {
+    const worker = one(defaultSet, 'Deployment', 'graflow-worker');
+    expect(selects(worker.spec.selector.matchLabels, podLabels(gpu))).toBe(false);
+    expect(selects(gpu.spec.selector.matchLabels, podLabels(worker))).toBe(false);
+    expect(selects(one(defaultSet, 'Service', 'graflow-worker-metrics').spec.selector, podLabels(gpu))).toBe(false);
+    const service = one(gpuSet, 'Service', 'graflow-worker-gpu-metrics');
+    expect(selects(service.spec.selector, podLabels(gpu))).toBe(true);
+    expect(service.metadata.annotations?.['prometheus.io/scrape']).toBe('true');
+  });
+
+  it('has its own HPA on the gpu queue of the same key prefix', () => {
+    const hpa = one(gpuSet, 'HorizontalPodAutoscaler');
+    expect(hpa.spec.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: gpu.metadata.name });
+    const metric = hpa.spec.metrics[0].external.metric;
+    expect(metric.name).toBe(QUEUE_DEPTH_METRIC);
+    expect(metric.selector.matchLabels).toEqual({ key_prefix: config.REDIS_KEY_PREFIX, queue: 'gpu' });
+    expect(one(defaultSet, 'HorizontalPodAutoscaler').metadata.name).not.toBe(hpa.metadata.name);
   });
 });
 
@@ -214,6 +275,18 @@ describe('docker-compose.yml', () => {
     expect(existsSync(resolve(DEPLOY_DIR, worker.build.context, worker.build.dockerfile))).toBe(true);
     const tasksMount = worker.volumes[0].split(':')[0];
     expect(existsSync(resolve(DEPLOY_DIR, tasksMount, 'index.js'))).toBe(true);
+  });
+
+  it('has an opt-in GPU pool on the gpu queue, from the same image and key prefix', () => {
+    const { worker, 'worker-gpu': gpu } = compose.services;
+    expect(gpu.profiles).toEqual(['gpu']);
+    expect(worker.profiles).toBeUndefined();
+    expect(gpu.build).toEqual(worker.build);
+    expect(gpu.environment).toMatchObject({ GRAFLOW_QUEUES: 'gpu', REDIS_KEY_PREFIX: worker.environment.REDIS_KEY_PREFIX });
+    expect(worker.environment.GRAFLOW_QUEUES).toBeUndefined();
+    expect(Object.keys(gpu.environment).filter((k) => !WORKER_ENV_VARS.has(k))).toEqual([]);
+    expect(durationSeconds(gpu.stop_grace_period)).toBeGreaterThan(Number(gpu.environment.GRACEFUL_SHUTDOWN_TIMEOUT));
+    expect(gpu.deploy.resources.reservations.devices[0].capabilities).toEqual(['gpu']);
   });
 
   it('serves the board from the same image on the same key prefix', () => {

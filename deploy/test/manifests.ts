@@ -31,10 +31,13 @@ export const WORKER_ENV_VARS = new Set([
   'GRAFLOW_TASKS',
   'GRACEFUL_SHUTDOWN_TIMEOUT',
   'METRICS_PORT',
+  'GRAFLOW_QUEUES',
 ]);
 
-/** The worker's autoscaling gauge (BRIEF §5). */
+/** The worker's autoscaling gauge (BRIEF §5), one series per key prefix and queue. */
 export const QUEUE_DEPTH_METRIC = 'graflow_queue_depth';
+/** The queue every worker serves unless told otherwise (`--queues`). */
+export const DEFAULT_QUEUE = 'tasks';
 
 export type K8sObject = {
   apiVersion: string;

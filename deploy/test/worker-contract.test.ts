@@ -42,11 +42,27 @@ describe('the worker accepts what the manifests give it', () => {
     expect(options.http).toEqual({ host: '0.0.0.0', port: metricsPort });
     const hpa = find('HorizontalPodAutoscaler');
     expect(options.keyPrefix).toBe(hpa.spec.metrics[0].external.metric.selector.matchLabels.key_prefix);
+    expect(options.queues).toEqual([hpa.spec.metrics[0].external.metric.selector.matchLabels.queue]);
+  });
+
+  it('Kubernetes GPU pool example: serves exactly the queue its HPA scales on', async () => {
+    const gpuSet = kustomizeObjects(deployPath('k8s', 'examples', 'gpu-pool'));
+    const container = gpuSet.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0];
+    const env = find('ConfigMap', 'graflow-worker-config').data as Record<string, string>;
+    const argv = (container.args as string[]).map((a) => a.replace('$(POD_NAME)', 'graflow-worker-gpu-5f6b-q1'));
+    const options = await resolveWorker(argv, env);
+    const selector = gpuSet.find((o) => o.kind === 'HorizontalPodAutoscaler')!.spec.metrics[0].external.metric.selector.matchLabels;
+    expect(options.queues).toEqual([selector.queue]);
+    expect(options.keyPrefix).toBe(selector.key_prefix);
+    expect(options.concurrency).toBe(1);
   });
 
   it('docker compose: the worker service environment', async () => {
     const worker = readYaml(deployPath('docker-compose.yml')).services.worker;
     const options = await resolveWorker([], composeEnvironment(worker));
+    expect(options.queues).toEqual(['tasks']);
+    const gpu = await resolveWorker([], composeEnvironment(readYaml(deployPath('docker-compose.yml')).services['worker-gpu']));
+    expect(gpu).toMatchObject({ queues: ['gpu'], concurrency: 1, keyPrefix: options.keyPrefix });
     expect(options.redis).toMatchObject({ host: 'redis', port: 6379 });
     expect(options.keyPrefix).toBe('myapp:workflows');
     expect(options.gracefulShutdownTimeoutMs / 1000).toBeLessThan(durationSeconds(worker.stop_grace_period));
@@ -71,15 +87,19 @@ describe('the worker accepts what the manifests give it', () => {
 });
 
 describe('the autoscalers select the series the worker exports', () => {
-  it('graflow_queue_depth{key_prefix} from the worker registry matches the HPA, the adapter rule and KEDA', async () => {
+  it('graflow_queue_depth{key_prefix,queue} from the worker registry matches the HPA, the adapter rule and KEDA', async () => {
     const prefix = (find('ConfigMap', 'graflow-worker-config').data as Record<string, string>).REDIS_KEY_PREFIX;
     const registry = createRegistry({ processMetrics: false });
-    registerQueueDepth(registry, prefix, async () => 7);
-    const series = `graflow_queue_depth{key_prefix="${prefix}"} 7`;
+    registerQueueDepth(registry, prefix, async () => new Map([['tasks', 7], ['gpu', 2]]));
+    const series = `graflow_queue_depth{key_prefix="${prefix}",queue="tasks"} 7`;
     expect(await registry.metrics()).toContain(series);
 
     const metric = find('HorizontalPodAutoscaler').spec.metrics[0].external.metric;
-    expect(`${metric.name}{key_prefix="${metric.selector.matchLabels.key_prefix}"} 7`).toBe(series);
+    const { key_prefix: selectedPrefix, queue } = metric.selector.matchLabels;
+    expect(`${metric.name}{key_prefix="${selectedPrefix}",queue="${queue}"} 7`).toBe(series);
+    const gpuHpa = kustomizeObjects(deployPath('k8s', 'examples', 'gpu-pool')).find((o) => o.kind === 'HorizontalPodAutoscaler')!;
+    const gpuLabels = gpuHpa.spec.metrics[0].external.metric.selector.matchLabels;
+    expect(await registry.metrics()).toContain(`graflow_queue_depth{key_prefix="${gpuLabels.key_prefix}",queue="${gpuLabels.queue}"} 2`);
     const adapter = kustomizeObjects(deployPath('k8s', 'prometheus-adapter'))[0];
     expect(parseYaml(adapter.data['config.yaml']).externalRules[0].name.as).toBe(metric.name);
     const keda = kustomizeObjects(deployPath('k8s', 'keda')).find((o) => o.kind === 'ScaledObject')!;
