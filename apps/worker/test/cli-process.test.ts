@@ -12,8 +12,9 @@ describe('graflow-worker start-up (spawned)', () => {
     expect(result.stdout).toMatch(/^graflow-worker \[options\]/);
     expect(result.stdout).toMatch(/--redis-port\s+Redis port \[env: REDIS_PORT\]\s+\[string\] \[default: 6379\]/);
     expect(result.stdout).toMatch(/--concurrency[^\n]*\[env: MAX_CONCURRENT_TASKS\][^\n]*\[default: 4\]/);
+    expect(result.stdout).toMatch(/--queues\s[^[]*\[env: GRAFLOW_QUEUES\]\s+\[array\] \[default: tasks\]/);
     for (const flag of ['--worker-id', '--redis-key-prefix', '--tasks', '--graceful-shutdown-timeout', '--metrics-port',
-      '--redis-url', '--redis-password', '--redis-username', '--redis-tls', '--lock-duration', '--stalled-interval', '--log-level', '--exporter-only']) {
+      '--redis-url', '--redis-password', '--redis-username', '--redis-tls', '--lock-duration', '--stalled-interval', '--log-level', '--exporter-only', '--queues']) {
       expect(result.stdout).toContain(flag);
     }
   });
