@@ -15,6 +15,6 @@ export { startRedisServer, freePort } from './redis-server';
 export { startRedisCluster } from './redis-cluster';
 export type { RedisClusterHandle } from './redis-cluster';
 export type { RedisServerHandle, RedisServerOptions } from './redis-server';
-export { waitFor, onceWithin } from './wait';
+export { waitFor, onceWithin, sleepUnlessAborted } from './wait';
 export type { WaitForOptions } from './wait';
 export { sharedRedis, uniquePrefix, SHARED_REDIS_ENV } from './shared-redis';

@@ -48,3 +48,18 @@ export function onceWithin<T = unknown>(
     });
   });
 }
+
+/**
+ * What a long-running task does in tests: wait `ms`, or stop early when `signal` fires. Resolves
+ * with which of the two happened, so a test can assert that a branch saw its signal.
+ */
+export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<'aborted' | 'slept'> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve('aborted');
+    const timer = setTimeout(() => resolve('slept'), ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve('aborted');
+    }, { once: true });
+  });
+}

@@ -2,7 +2,7 @@ import {
   Barrier, branchJobId, GraflowConnectionError, groupKeyOf, NoWorkerActivityError, parallel, ParallelGroupError, QUEUE_NAME, RecordCode, RunKeys, task, workflow,
   type TaskContext,
 } from '@graflow/core';
-import { sharedRedis, uniquePrefix, waitFor } from '@graflow/testing';
+import { sharedRedis, sleepUnlessAborted, uniquePrefix, waitFor } from '@graflow/testing';
 import { Job, Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { withWorkers } from './redis-harness';
@@ -10,17 +10,8 @@ import { withWorkers } from './redis-harness';
 const redis = new IORedis(sharedRedis());
 afterAll(() => redis.disconnect());
 
-const pause = (ms: number, signal: AbortSignal) =>
-  new Promise<'slept' | 'aborted'>((resolve) => {
-    const t = setTimeout(() => resolve('slept'), ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve('aborted');
-    }, { once: true });
-  });
-
 const add = task('bar-add', async (ctx: TaskContext<{ n: number; ms: number }>) => {
-  await pause(ctx.params.ms, ctx.signal);
+  await sleepUnlessAborted(ctx.params.ms, ctx.signal);
   return ctx.params.n;
 });
 
@@ -103,7 +94,7 @@ describe('the Lua BSP barrier on real Redis', () => {
     try {
       const slow = task('bar-slow', async (ctx: TaskContext<{ i: number }>) => {
         await ctx.channel.set('slow-running', true);
-        seen.push(await pause(10_000, ctx.signal));
+        seen.push(await sleepUnlessAborted(10_000, ctx.signal));
       });
       const boom = task('bar-boom', async (ctx) => {
         await waitFor(() => ctx.channel.get('slow-running'), { timeoutMs: 5_000 });

@@ -1,5 +1,5 @@
 import { groupJobId, groupKeyOf, parallel, ParallelGroupError, QUEUE_NAME, task, workflow, type TaskContext, type WorkflowNode } from '@graflow/core';
-import { sharedRedis, uniquePrefix, waitFor } from '@graflow/testing';
+import { sharedRedis, sleepUnlessAborted, uniquePrefix, waitFor } from '@graflow/testing';
 import { FlowProducer, type JobNode } from 'bullmq';
 import IORedis from 'ioredis';
 import { withWorkers } from './redis-harness';
@@ -108,16 +108,11 @@ describe('one group = one BullMQ flow', () => {
     const h = await withWorkers('nest-timeout', 1, { concurrency: 2 });
     const seen: string[] = [];
     try {
-      const stuck = task('flow-stuck', (ctx) =>
-        new Promise<string>((resolve) => {
-          const t = setTimeout(() => resolve('slept'), 10_000);
-          ctx.signal.addEventListener('abort', () => {
-            clearTimeout(t);
-            seen.push('aborted');
-            resolve('aborted');
-          }, { once: true });
-        }),
-      );
+      const stuck = task('flow-stuck', async (ctx) => {
+        const how = await sleepUnlessAborted(10_000, ctx.signal);
+        seen.push(how);
+        return how;
+      });
       const wf = workflow('nest-timeout', () =>
         parallel(item.bind({ n: 1 }, { id: 'quick' }), parallel(stuck).named('slow-inner').withExecution({ timeoutMs: 300 })).named('outer-t'),
       );
