@@ -5,7 +5,7 @@
  * for Dockerfile syntax) and `systemd-analyze verify` comes with Debian's systemd.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { validate as validateDockerfileSyntax } from 'dockerfile-utils';
@@ -218,4 +218,27 @@ export function interpolateCompose(value: string, env: Record<string, string | u
 
 export function composeEnvironment(service: { environment?: Record<string, string> }): Record<string, string> {
   return Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, interpolateCompose(String(v))]));
+}
+
+export const K8S_DIR = deployPath('k8s');
+export const WORKER_ENTRY = 'apps/worker/dist/main.js';
+export const BOARD_ENTRY = 'apps/board/dist/main.js';
+
+/** Every YAML file under `dir` except kustomizations. */
+export function yamlFilesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return yamlFilesUnder(path);
+    return /\.ya?ml$/.test(e.name) && e.name !== 'kustomization.yaml' ? [path] : [];
+  });
+}
+
+export const byKind = (objects: K8sObject[], kind: string, name?: string): K8sObject[] =>
+  objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+
+/** The one object of `kind` (and `name`); throws when there are none or several. */
+export function one(objects: K8sObject[], kind: string, name?: string): K8sObject {
+  const found = byKind(objects, kind, name);
+  if (found.length !== 1) throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, found ${found.length}`);
+  return found[0];
 }
