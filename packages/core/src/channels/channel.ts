@@ -19,6 +19,11 @@ export interface Channel {
   incr(key: string, by?: number, options?: ChannelWriteOptions): Promise<number>;
 }
 
+/** `incr` on a channel entry that holds something other than a number (both backends). */
+export function notANumber(key: string): TypeError {
+  return new TypeError(`channel value '${key}' is not a number; incr needs a number or a missing key`);
+}
+
 export type RunControl = { kind: 'terminated' | 'cancelled'; reason?: string };
 
 /** Where a run keeps its results, its channel and its control flags. */

@@ -1,5 +1,5 @@
 import { decodeValue, encodeValue } from '../codec/value-codec';
-import type { Channel, ChannelWriteOptions, RunControl, RunState } from './channel';
+import { notANumber, type Channel, type ChannelWriteOptions, type RunControl, type RunState } from './channel';
 
 // Values pass through the same codec as on Redis, so both backends accept and return the same types.
 const copy = (value: unknown): unknown => decodeValue(encodeValue(value, 'channel value', Number.MAX_SAFE_INTEGER));
@@ -53,7 +53,8 @@ export class MemoryChannel implements Channel {
 
   async incr(key: string, by = 1, options?: ChannelWriteOptions): Promise<number> {
     const current = this.live(key)?.value;
-    const next = (typeof current === 'number' ? current : 0) + by;
+    if (current !== undefined && typeof current !== 'number') throw notANumber(key);
+    const next = (current ?? 0) + by;
     this.write(key, next, options ?? { ttlMs: this.remaining(key) });
     return next;
   }

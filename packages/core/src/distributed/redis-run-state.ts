@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Channel, ChannelWriteOptions, Journal, JournalEntry, RunControl, RunState } from '../channels/channel';
 import { decodeValue, encodeValue } from '../codec/value-codec';
+import { notANumber } from '../channels/channel';
+import { scripted } from './scripts';
 import type { RunKeys } from './keys';
 
 export interface RedisStateLimits {
@@ -30,10 +32,7 @@ export class RedisChannel implements Channel {
     if (type === 'none') return undefined;
     if (type === 'list') return (await this.redis.lrangeBuffer(k, 0, -1)).map(decodeValue) as T;
     const raw = await this.redis.getBuffer(k);
-    if (raw === null) return undefined;
-    // INCR writes plain integers; everything else is msgpack.
-    const asText = raw.toString();
-    return (/^-?\d+$/.test(asText) ? Number(asText) : decodeValue(raw)) as T;
+    return raw === null ? undefined : (decodeValue(raw) as T);
   }
 
   async set(key: string, value: unknown, options?: ChannelWriteOptions): Promise<void> {
@@ -69,9 +68,14 @@ export class RedisChannel implements Channel {
   }
 
   async incr(key: string, by = 1, options?: ChannelWriteOptions): Promise<number> {
-    const value = await this.redis.incrby(this.runKeys.channel(key), by);
-    await this.touch(key, options);
-    return value;
+    try {
+      return await scripted(this.redis).graflowChannelIncr(
+        this.runKeys.channel(key), this.runKeys.channelIndex, by, key, options?.ttlMs ?? '', this.limits.ttlSeconds,
+      );
+    } catch (err) {
+      if (err instanceof Error && err.message.includes('NOT_A_NUMBER')) throw notANumber(key);
+      throw err;
+    }
   }
 }
 

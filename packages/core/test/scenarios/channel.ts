@@ -63,5 +63,30 @@ export function channelScenarios(harness: HarnessFactory): void {
       expect(err).toBeInstanceOf(ResultNotFoundError);
       expect((err as Error).message).toContain("no result recorded for node 'nobody'");
     });
+
+    test('numbers keep their value through set, get and incr; incr refuses a non-number', async () => {
+      const numbers = task('ch-numbers', async (ctx) => {
+        const values = [0, 1, 49, 57, -3, 127, 128, 70000, 2.5];
+        for (const [i, v] of values.entries()) await ctx.channel.set(`n${i}`, v);
+        const read = await Promise.all(values.map((_, i) => ctx.channel.get(`n${i}`)));
+        await ctx.channel.set('counter', 49);
+        const bumped = await ctx.channel.incr('counter', 2);
+        const fresh = await ctx.channel.incr('fresh', -4);
+        await ctx.channel.set('word', 'seven');
+        const refused = await ctx.channel.incr('word').then(() => 'accepted', (e: Error) => e.message);
+        return { read, bumped, counter: await ctx.channel.get('counter'), fresh, refused };
+      });
+      const { output } = await harness().run(workflow('numbers', () => chain(parallel(numbers, task('ch-num-peer', () => 0)))));
+      expect(output).toEqual({
+        'ch-numbers': {
+          read: [0, 1, 49, 57, -3, 127, 128, 70000, 2.5],
+          bumped: 51,
+          counter: 51,
+          fresh: -4,
+          refused: "channel value 'word' is not a number; incr needs a number or a missing key",
+        },
+        'ch-num-peer': 0,
+      });
+    });
   });
 }
