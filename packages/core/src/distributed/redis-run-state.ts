@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { Channel, ChannelWriteOptions, Journal, JournalEntry, RunControl, RunState } from '../channels/channel';
 import { decodeValue, encodeValue } from '../codec/value-codec';
 import { notANumber } from '../channels/channel';
@@ -18,12 +18,14 @@ export class RedisChannel implements Channel {
     private readonly limits: RedisStateLimits,
   ) {}
 
-  private async touch(key: string, options?: ChannelWriteOptions): Promise<void> {
+  /**
+   * Appends to `multi`, after the write: register `key` in the run's index, and give the entry the
+   * write's TTL (or the run's, when it has none).
+   */
+  private indexed(multi: ChainableCommander, key: string, options?: ChannelWriteOptions): ChainableCommander {
     const k = this.runKeys.channel(key);
-    const multi = this.redis.multi().sadd(this.runKeys.channelIndex, key).expire(this.runKeys.channelIndex, this.limits.ttlSeconds);
-    if (options?.ttlMs !== undefined) multi.pexpire(k, options.ttlMs);
-    else multi.expire(k, this.limits.ttlSeconds, 'NX');
-    await multi.exec();
+    multi.sadd(this.runKeys.channelIndex, key).expire(this.runKeys.channelIndex, this.limits.ttlSeconds);
+    return options?.ttlMs !== undefined ? multi.pexpire(k, options.ttlMs) : multi.expire(k, this.limits.ttlSeconds, 'NX');
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
@@ -37,10 +39,8 @@ export class RedisChannel implements Channel {
 
   async set(key: string, value: unknown, options?: ChannelWriteOptions): Promise<void> {
     const bytes = encodeValue(value, `channel value '${key}'`, this.limits.maxPayloadBytes);
-    const k = this.runKeys.channel(key);
-    if (options?.ttlMs !== undefined) await this.redis.set(k, bytes, 'PX', options.ttlMs);
-    else await this.redis.set(k, bytes, 'EX', this.limits.ttlSeconds);
-    await this.redis.multi().sadd(this.runKeys.channelIndex, key).expire(this.runKeys.channelIndex, this.limits.ttlSeconds).exec();
+    // SET clears the old TTL; the expiry that indexed() appends after it sets the new one.
+    await this.indexed(this.redis.multi().set(this.runKeys.channel(key), bytes), key, options).exec();
   }
 
   async delete(key: string): Promise<boolean> {
@@ -62,9 +62,8 @@ export class RedisChannel implements Channel {
 
   async append(key: string, value: unknown, options?: ChannelWriteOptions): Promise<number> {
     const bytes = encodeValue(value, `channel value '${key}'`, this.limits.maxPayloadBytes);
-    const length = await this.redis.rpush(this.runKeys.channel(key), bytes);
-    await this.touch(key, options);
-    return length;
+    const replies = await this.indexed(this.redis.multi().rpush(this.runKeys.channel(key), bytes), key, options).exec();
+    return replies![0]![1] as number;
   }
 
   async incr(key: string, by = 1, options?: ChannelWriteOptions): Promise<number> {
