@@ -88,7 +88,7 @@ export class QueueDepthProbe {
     this.client.disconnect();
     await Promise.all(
       [...this.bullQueues.values()].map(async (queue) => {
-        await queue.client.catch(() => undefined);
+        await queue.waitUntilReady().catch(() => undefined);
         await queue.close().catch(() => undefined);
       }),
     );
