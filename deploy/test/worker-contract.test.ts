@@ -39,7 +39,7 @@ describe('the worker accepts what the manifests give it', () => {
     expect(options.taskModules).toEqual([env.GRAFLOW_TASKS]);
     expect(options.gracefulShutdownTimeoutMs / 1000).toBeLessThan(pod.terminationGracePeriodSeconds);
     const metricsPort = container.ports.find((p: { name: string }) => p.name === 'metrics').containerPort;
-    expect(options.http).toEqual({ host: '0.0.0.0', port: metricsPort });
+    expect(options.http).toEqual({ host: '0.0.0.0', port: metricsPort, portChosen: true });
     const hpa = find('HorizontalPodAutoscaler');
     expect(options.keyPrefix).toBe(hpa.spec.metrics[0].external.metric.selector.matchLabels.key_prefix);
     expect(options.queues).toEqual([hpa.spec.metrics[0].external.metric.selector.matchLabels.queue]);

@@ -7,7 +7,7 @@
  * that does not look like ours (another producer, a future version) is shown unchanged.
  */
 import type { BaseAdapter } from '@bull-board/api/baseAdapter';
-import type { BranchJobData, GroupJobData } from '@graflow/core';
+import { JOB_PAYLOAD_VERSION, type BranchJobData, type GroupJobData } from '@graflow/core';
 
 /** Return value of a `group` job. */
 export interface GroupReturnValue {
@@ -36,18 +36,18 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 
 function hasRunScope(v: unknown): v is Obj {
-  return isObj(v) && v.v === 1 && isStr(v.runId) && isStr(v.groupId) && isStr(v.graphHash);
+  return isObj(v) && v.v === JOB_PAYLOAD_VERSION && isStr(v.runId) && isStr(v.groupId) && isStr(v.graphHash);
 }
 
 export function isBranchJobData(v: unknown): v is BranchJobData {
-  return hasRunScope(v) && isStr(v.nodeId) && Number.isInteger(v.branchIndex);
+  return hasRunScope(v) && v.kind === 'branch' && isStr(v.nodeId) && Number.isInteger(v.branchIndex);
 }
 
 export function isGroupJobData(v: unknown): v is GroupJobData {
-  return hasRunScope(v) && Number.isInteger(v.branches) && (isStr(v.policy) || isObj(v.policy));
+  return hasRunScope(v) && v.kind === 'group' && Number.isInteger(v.branches);
 }
 
-const isGroupTimeoutData = hasRunScope;
+const isGroupTimeoutData = (v: unknown): v is Obj => hasRunScope(v) && v.kind === 'group-timeout';
 
 /** `strict`, `best_effort`, `at least 2`, `critical: a, b`, `custom: name`, or the policy's JSON. */
 export function describePolicy(policy: unknown): string {
@@ -62,16 +62,16 @@ export function describePolicy(policy: unknown): string {
 
 const shortHash = (hash: string): string => (hash.length > 12 ? `${hash.slice(0, 12)}…` : hash);
 
-/** Name column: `group <name|groupId> (n branches)`, `branch <nodeId>`, `group-timeout <groupId>`. */
+/** Name column: `group <name|groupId> (n branches)`, a branch's node id, `group-timeout <groupId>`. */
 export function formatJobName(job: NamedJob): string {
   const name = job.name ?? '';
-  if (name === 'group' && isGroupJobData(job.data)) {
+  if (isGroupJobData(job.data)) {
     const d = job.data;
     const plural = d.branches === 1 ? 'branch' : 'branches';
     return `group ${d.name ?? d.groupId} (${d.branches} ${plural})`;
   }
-  if (name === 'branch' && isBranchJobData(job.data)) return `branch ${job.data.nodeId}`;
-  if (name === 'group-timeout' && isGroupTimeoutData(job.data)) return `group-timeout ${String(job.data.groupId)}`;
+  if (isBranchJobData(job.data)) return job.data.nodeId;
+  if (isGroupTimeoutData(job.data)) return `group-timeout ${String(job.data.groupId)}`;
   return name;
 }
 
@@ -94,8 +94,6 @@ export function formatJobData(data: unknown): unknown {
       group: data.name ?? data.groupId,
       ...(data.name ? { groupId: data.groupId } : {}),
       branches: data.branches,
-      ...(Array.isArray(data.members) ? { members: data.members } : {}),
-      policy: describePolicy(data.policy),
       graph: shortHash(data.graphHash),
       groupKey: data.groupKey,
     };

@@ -9,19 +9,22 @@ import {
 import type { BranchJobData, GroupJobData } from '@graflow/core';
 
 const hash = 'ab'.repeat(32);
+const limits = { ttl: 86_400, maxPayloadBytes: 1_000_000 };
 const group: GroupJobData = {
-  v: 1,
+  v: 2,
+  kind: 'group',
   runId: 'run-1',
   graphHash: hash,
   groupId: 'fetch_all',
   groupKey: 'run-1:fetch_all',
   name: 'fetch',
   branches: 3,
-  members: ['fetch_a', 'fetch_b', 'fetch_c'],
-  policy: 'strict',
+  ...limits,
 };
 const branch: BranchJobData = {
-  v: 1,
+  v: 2,
+  kind: 'branch',
+  ...limits,
   runId: 'run-1',
   graphHash: hash,
   nodeId: 'fetch_a',
@@ -39,17 +42,17 @@ describe('formatJobName', () => {
   });
 
   it('names a branch by its node', () => {
-    expect(formatJobName({ name: 'branch', data: branch })).toBe('branch fetch_a');
+    expect(formatJobName({ name: 'fetch_a', data: branch })).toBe('fetch_a');
   });
 
   it('names a group timeout by its group', () => {
     const { runId, graphHash, groupId, groupKey } = group;
-    expect(formatJobName({ name: 'group-timeout', data: { v: 1, runId, graphHash, groupId, groupKey } })).toBe('group-timeout fetch_all');
+    expect(formatJobName({ name: 'group-timeout fetch_all', data: { v: 2, kind: 'group-timeout', runId, graphHash, groupId, groupKey, ...limits } })).toBe('group-timeout fetch_all');
   });
 
   it('leaves foreign or malformed jobs as they are', () => {
     expect(formatJobName({ name: 'email', data: { to: 'x' } })).toBe('email');
-    expect(formatJobName({ name: 'branch', data: { v: 2, nodeId: 'n' } })).toBe('branch');
+    expect(formatJobName({ name: 'branch', data: { v: 1, nodeId: 'n' } })).toBe('branch');
     expect(formatJobName({ name: 'group', data: null })).toBe('group');
     expect(formatJobName({})).toBe('');
   });
@@ -68,14 +71,12 @@ describe('formatJobData', () => {
     });
   });
 
-  it('summarises a group with its policy in words', () => {
-    expect(formatJobData({ ...group, policy: { atLeast: 2 } })).toMatchObject({
+  it('summarises a group by run, name and branch count', () => {
+    expect(formatJobData(group)).toMatchObject({
       run: 'run-1',
       group: 'fetch',
       groupId: 'fetch_all',
       branches: 3,
-      members: ['fetch_a', 'fetch_b', 'fetch_c'],
-      policy: 'at least 2',
     });
   });
 

@@ -19,14 +19,14 @@ async function addGroupFlow(prefix: string, runId: string): Promise<void> {
   const flows = new FlowProducer({ connection, prefix });
   const groupKey = `${runId}:fan_out`;
   const branch = (nodeId: string, branchIndex: number) => ({
-    name: 'branch',
+    name: nodeId,
     queueName: TASKS_QUEUE,
-    data: { v: 1, runId, graphHash: hash, nodeId, groupId: 'fan_out', groupKey, branchIndex, path: `fan_out/${nodeId}`, cancelKeys: [groupKey] },
+    data: { v: 2, kind: 'branch', ttl: 60, maxPayloadBytes: 1_000_000, runId, graphHash: hash, nodeId, groupId: 'fan_out', groupKey, branchIndex, path: `fan_out/${nodeId}`, cancelKeys: [groupKey] },
   });
   await flows.add({
-    name: 'group',
+    name: 'group fan_out',
     queueName: TASKS_QUEUE,
-    data: { v: 1, runId, graphHash: hash, groupId: 'fan_out', groupKey, name: 'fetch', branches: 2, members: ['fetch_a', 'fetch_b'], policy: 'strict' },
+    data: { v: 2, kind: 'group', ttl: 60, maxPayloadBytes: 1_000_000, runId, graphHash: hash, groupId: 'fan_out', groupKey, name: 'fetch', branches: 2 },
     children: [branch('fetch_a', 0), branch('fetch_b', 1)],
   });
   await flows.close();
@@ -59,11 +59,11 @@ describe('createBoardServer', () => {
     const { queues } = await getQueues(board, 'latest');
     expect(queues.map((q) => q.name)).toEqual([TASKS_QUEUE]);
     const names = queues[0].jobs.map((j) => j.name).sort();
-    expect(names).toEqual(['branch fetch_a', 'branch fetch_b', 'group fetch (2 branches)']);
-    const a = queues[0].jobs.find((j) => j.name === 'branch fetch_a');
+    expect(names).toEqual(['fetch_a', 'fetch_b', 'group fetch (2 branches)']);
+    const a = queues[0].jobs.find((j) => j.name === 'fetch_a');
     expect(a?.data).toMatchObject({ run: 'run-42', group: 'fan_out', node: 'fetch_a', branch: 0 });
     const group = queues[0].jobs.find((j) => j.name.startsWith('group'));
-    expect(group?.data).toMatchObject({ run: 'run-42', group: 'fetch', branches: 2, policy: 'strict' });
+    expect(group?.data).toMatchObject({ run: 'run-42', group: 'fetch', branches: 2 });
   });
 
   it('summarises return values once a worker completes the flow', async () => {
@@ -72,7 +72,7 @@ describe('createBoardServer', () => {
     const worker = new Worker(
       TASKS_QUEUE,
       async (job: Job) => {
-        if (job.name === 'branch') return { nodeId: job.data.nodeId as string, ok: true };
+        if (job.data.kind === 'branch') return { nodeId: job.data.nodeId as string, ok: true };
         const children = Object.values(await job.getChildrenValues()) as { nodeId: string }[];
         return { status: 'succeeded', succeeded: children.map((c) => c.nodeId).sort(), failed: [] };
       },
@@ -94,7 +94,7 @@ describe('createBoardServer', () => {
         succeeded: ['fetch_a', 'fetch_b'],
         failed: [],
       });
-      const b = done.find((j) => j.name === 'branch fetch_b');
+      const b = done.find((j) => j.name === 'fetch_b');
       expect(b?.returnValue).toMatchObject({ node: 'fetch_b', ok: true });
     } finally {
       await worker.close();

@@ -33,7 +33,7 @@ describe('worker command line', () => {
       gracefulShutdownTimeoutMs: 30_000,
       lockDurationMs: 30_000,
       stalledIntervalMs: 30_000,
-      http: { host: '0.0.0.0', port: 9464 },
+      http: { host: '0.0.0.0', port: 9464, portChosen: false },
       logLevel: 'info',
     });
     expect(options.workerId).toMatch(new RegExp(`-${process.pid}$`));
@@ -58,7 +58,7 @@ describe('worker command line', () => {
       gracefulShutdownTimeoutMs: 2_500,
       lockDurationMs: 5_000,
       stalledIntervalMs: 1_000,
-      http: { host: '127.0.0.1', port: 9100 },
+      http: { host: '127.0.0.1', port: 9100, portChosen: true },
       logLevel: 'debug',
     });
   });

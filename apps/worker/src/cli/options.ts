@@ -59,7 +59,7 @@ const FLAGS = {
   'redis-tls': { type: 'boolean', group: REDIS, shownDefault: 'false', describe: 'Connect to Redis over TLS' },
   'redis-cluster': { type: 'boolean', group: REDIS, shownDefault: 'false', describe: 'The host and port are a seed node of a Redis Cluster; the key prefix then needs a {hash tag}' },
   'redis-key-prefix': { type: 'string', env: 'REDIS_KEY_PREFIX', group: REDIS, shownDefault: DEFAULTS.keyPrefix, describe: 'Namespace of every key; producers and workers must use the same one' },
-  'metrics-port': { type: 'string', env: 'METRICS_PORT', group: OPS, shownDefault: String(DEFAULTS.metricsPort), describe: 'Port of /metrics, /healthz and /readyz; 0 disables the HTTP server' },
+  'metrics-port': { type: 'string', env: 'METRICS_PORT', group: OPS, shownDefault: String(DEFAULTS.metricsPort), describe: 'Port of /metrics, /healthz and /readyz; 0 disables the HTTP server. When the flag and METRICS_PORT are both unset and 9464 is taken (another worker on the host), a free port is used and logged; a port you set is used or start-up fails' },
   'metrics-host': { type: 'string', group: OPS, shownDefault: DEFAULTS.metricsHost, describe: 'Address the HTTP server binds to' },
   'log-level': { type: 'string', group: OPS, shownDefault: DEFAULTS.logLevel, describe: `Lowest level logged: ${LOG_LEVELS.join(', ')}` },
   'exporter-only': { type: 'boolean', group: OPS, shownDefault: 'false', describe: 'Serve only the queue-depth metric and /healthz (for an HPA); needs no task modules' },
@@ -81,8 +81,11 @@ export interface ResolvedWorkerCliOptions {
   gracefulShutdownTimeoutMs: number;
   lockDurationMs: number;
   stalledIntervalMs: number;
-  /** Null when `--metrics-port 0` disables the HTTP server. */
-  http: { host: string; port: number } | null;
+  /**
+   * Null when `--metrics-port 0` disables the HTTP server. `portChosen` is false when the port is
+   * the default: then a port already in use (a second worker on the host) falls back to a free one.
+   */
+  http: { host: string; port: number; portChosen: boolean } | null;
   logLevel: LogLevel;
 }
 
@@ -152,7 +155,8 @@ export function resolveWorkerCliOptions(input: RawCliInput): ResolvedWorkerCliOp
   if (mode === 'worker' && taskModules.length === 0) {
     throw new CliUsageError('missing --tasks (or GRAFLOW_TASKS): name at least one module that registers tasks');
   }
-  const metricsPort = read.integer('metrics-port', 0, 65_535) ?? DEFAULTS.metricsPort;
+  const chosenPort = read.integer('metrics-port', 0, 65_535);
+  const metricsPort = chosenPort ?? DEFAULTS.metricsPort;
   return {
     mode,
     workerId: read.text('worker-id') ?? `${hostname()}-${process.pid}`,
@@ -164,7 +168,7 @@ export function resolveWorkerCliOptions(input: RawCliInput): ResolvedWorkerCliOp
     gracefulShutdownTimeoutMs: Math.round((read.seconds('graceful-shutdown-timeout') ?? DEFAULTS.gracefulShutdownTimeoutS) * 1000),
     lockDurationMs: read.integer('lock-duration', 1, 2 ** 31 - 1) ?? DEFAULTS.lockDurationMs,
     stalledIntervalMs: read.integer('stalled-interval', 1, 2 ** 31 - 1) ?? DEFAULTS.stalledIntervalMs,
-    http: metricsPort === 0 ? null : { host: read.text('metrics-host') ?? DEFAULTS.metricsHost, port: metricsPort },
+    http: metricsPort === 0 ? null : { host: read.text('metrics-host') ?? DEFAULTS.metricsHost, port: metricsPort, portChosen: chosenPort !== undefined },
     logLevel: read.oneOf('log-level', LOG_LEVELS) ?? DEFAULTS.logLevel,
   };
 }

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../task-worker-api';
@@ -10,6 +10,11 @@ export type Probe = () => { ok: true } | { ok: false; reason: string };
 export interface OpsHttpOptions {
   host: string;
   port: number;
+  /**
+   * False when `port` is only a default: if it is taken, a free port is used (with a warning), so a
+   * second process on the host never dies for an auxiliary port. @defaultValue true
+   */
+  portChosen?: boolean;
   registry: Registry;
   /** `/healthz`: alive and connected to Redis. */
   health: Probe;
@@ -46,12 +51,20 @@ export async function startOpsHttpServer(options: OpsHttpOptions): Promise<OpsHt
     });
   });
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) =>
-      reject(new StartupError(`cannot serve metrics on ${options.host}:${options.port}: ${firstLine(err)}`)),
-    );
-    server.listen(options.port, options.host, () => resolve());
-  });
+  try {
+    await listen(server, options.port, options.host);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || options.portChosen !== false) {
+      throw new StartupError(`cannot serve metrics on ${options.host}:${options.port}: ${firstLine(err)}`);
+    }
+    await listen(server, 0, options.host).catch((again: unknown) => {
+      throw new StartupError(`cannot serve metrics on ${options.host}: ${firstLine(again)}`);
+    });
+    options.logger?.warn('default metrics port in use; serving on a free port instead (set --metrics-port or METRICS_PORT to choose one)', {
+      defaultPort: options.port,
+      port: (server.address() as AddressInfo).port,
+    });
+  }
   const port = (server.address() as AddressInfo).port;
   options.logger?.info('serving /metrics, /healthz and /readyz', { host: options.host, port });
   return {
@@ -62,6 +75,17 @@ export async function startOpsHttpServer(options: OpsHttpOptions): Promise<OpsHt
         server.closeAllConnections();
       }),
   };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
 }
 
 function send(res: ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {

@@ -38,7 +38,7 @@ describe('one group = one BullMQ flow', () => {
       const wf = workflow('flow-ok', () => parallel(item.bind({ n: 1 }, { id: 'i1' }), item.bind({ n: 2 }, { id: 'i2' }), item.bind({ n: 3 }, { id: 'i3' })).named('fanout'));
       const { runId } = await h.run(wf);
       const node = await settledTree(h.prefix, runId, '/fanout@1', 'completed');
-      expect(node.job.name).toBe('group');
+      expect(node.job.name).toBe('group fanout');
       expect(node.job.returnvalue).toMatchObject({ status: 'succeeded', succeeded: ['i1', 'i2', 'i3'] });
       const children = node.children ?? [];
       expect(children.map((c) => c.job.data.nodeId).sort()).toEqual(['i1', 'i2', 'i3']);

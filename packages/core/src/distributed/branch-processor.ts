@@ -4,17 +4,18 @@ import { errorMessage, GraflowError, WorkflowCancelledError } from '../errors';
 import { LocalGroupExecutor } from '../engine/local-group-executor';
 import { Runner } from '../engine/runner';
 import type { Graph } from '../graph/types';
-import { branchQueues, errorSummary, instanceFromKey, type GroupInstance } from './group-flow';
-import { parseBranchJobData, type BranchJobData } from './job-data';
+import { groupInstance, type GroupInstance, type RunLimits } from './group-instance';
+import type { BranchJobData } from './job-data';
 import { NestedGroupExecutor } from './nested-executor';
+import { errorSummary } from './outcomes';
 import type { BranchInfo, ProcessorContext } from './processor-context';
 
 /** Runs one branch job: at most one outcome per branch reaches the barrier, whatever happens. */
-export async function processBranch(ctx: ProcessorContext, job: Job, token: string | undefined): Promise<unknown> {
-  const data = parseBranchJobData(job.id!, job.data);
-  const graph = await ctx.loadGraph(data.graphHash);
+export async function processBranch(ctx: ProcessorContext, job: Job, token: string | undefined, data: BranchJobData): Promise<unknown> {
+  const graph = await ctx.loadGraphOrRecord(data);
   const group = ctx.groupOf(graph, data.groupId, job.id!);
-  const instance = instanceFromKey(ctx.runtime, data.runId, group, data.groupKey, branchQueues(graph, group));
+  const limits: RunLimits = ctx.limitsOf(data);
+  const instance = groupInstance(ctx.runtime, graph, group, data.runId, data.groupKey, limits);
   // Listen for cancellation before looking at the barrier, so no cancel can slip in between.
   const controller = new AbortController();
   const unregister = ctx.options.cancels.add(data.cancelKeys, controller);
@@ -24,7 +25,7 @@ export async function processBranch(ctx: ProcessorContext, job: Job, token: stri
     // A redelivered branch whose outcome is already recorded is done; it is never counted twice.
     if (recorded) return { nodeId: data.nodeId, ok: true, replayed: true };
     if (meta.decided || controller.signal.aborted) {
-      const skipped = encodeValue(errorSummary(new Error('skipped: the group was already decided')), 'error', ctx.runtime.settings.maxPayloadBytes);
+      const skipped = encodeValue(errorSummary(new Error('skipped: the group was already decided')), 'error', limits.maxPayloadBytes);
       await ctx.afterRecord(instance, await instance.barrier.record(data.branchIndex, 'fail', skipped));
       return { nodeId: data.nodeId, ok: false, skipped: true };
     }
@@ -46,16 +47,17 @@ interface BranchRun {
 async function runBranch(ctx: ProcessorContext, run: BranchRun): Promise<unknown> {
   const { job, token, data, graph, instance, controller } = run;
   const { runtime, options } = ctx;
+  const { limits } = instance;
   const info: BranchInfo = { jobId: job.id!, runId: data.runId, groupId: data.groupId, taskId: data.nodeId };
   const started = Date.now();
   options.onBranch?.('start', info);
   try {
     const runner = new Runner({
       runId: data.runId,
-      state: runtime.runState(data.runId),
-      executors: { local: new LocalGroupExecutor(), redis: new NestedGroupExecutor(runtime, job, token, data) },
+      state: runtime.runState(data.runId, limits),
+      executors: { local: new LocalGroupExecutor(), redis: new NestedGroupExecutor(runtime, job, token, data, limits) },
       defaultBackend: 'redis',
-      journal: runtime.journal(data.runId, data.path, {
+      journal: runtime.journal(data.runId, data.path, limits, {
         // On a job's first start nothing can be journaled yet: skip the reads.
         fresh: (job.attemptsStarted ?? 0) <= 1,
         // A lone task's recorded outcome already covers its replay, unless it asked for more steps.
@@ -70,7 +72,7 @@ async function runBranch(ctx: ProcessorContext, run: BranchRun): Promise<unknown
     const signal = AbortSignal.any([controller.signal, options.shutdownSignal]);
     const scope = { graph, path: data.path, branch: { groupId: data.groupId, memberId: data.nodeId }, signal, visits: new Map<string, number>() };
     const value = await runner.runRoot({ graph, nodeId: data.nodeId }, scope);
-    const payload = encodeValue(value, `value of branch '${data.nodeId}'`, runtime.settings.maxPayloadBytes);
+    const payload = encodeValue(value, `value of branch '${data.nodeId}'`, limits.maxPayloadBytes);
     // A lone task's result is its branch value: store both in one atomic step.
     await ctx.afterRecord(instance, await instance.barrier.record(data.branchIndex, 'ok', payload, runner.deferredResult?.nodeId));
     options.onBranch?.('end', { ...info, ok: true, durationMs: Date.now() - started });
@@ -88,7 +90,7 @@ async function runBranch(ctx: ProcessorContext, run: BranchRun): Promise<unknown
       && !(err instanceof UnrecoverableError)
       && !(err instanceof GraflowError && err.code === 'UNKNOWN_TASK');
     if (retryable && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw err;
-    const payload = encodeValue(errorSummary(err), 'error summary', runtime.settings.maxPayloadBytes);
+    const payload = encodeValue(errorSummary(err), 'error summary', limits.maxPayloadBytes);
     await ctx.afterRecord(instance, await instance.barrier.record(data.branchIndex, 'fail', payload));
     throw new UnrecoverableError(errorMessage(err));
   }

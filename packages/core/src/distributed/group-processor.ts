@@ -1,32 +1,39 @@
-import { Job, UnrecoverableError } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import { encodeValue } from '../codec/value-codec';
-import type { GroupNode } from '../graph/types';
-import { branchQueues, cancelGroup, errorSummary, instanceFromKey, readOutcomes } from './group-flow';
-import { parseGroupJobData, parseGroupTimeoutJobData } from './job-data';
-import { branchJobId, DEFAULT_QUEUE } from './keys';
-import type { ProcessorContext } from './processor-context';
+import type { Graph, GroupNode } from '../graph/types';
+import { cancelGroup } from './cancel';
+import { groupInstance, stubGroup } from './group-instance';
+import type { GroupJobData, GroupTimeoutJobData } from './job-data';
+import { errorSummary, readOutcomes } from './outcomes';
+import { isUnloadableGraph, type ProcessorContext } from './processor-context';
+
+/** A child job key ends with `-b<index>` (see `branchJobId`). */
+const BRANCH_INDEX = /-b(\d+)$/;
 
 /**
  * The flow's parent job, run once every branch job has ended. It reconciles branches that ended
- * without an outcome (removed, stalled out) so the barrier always closes, then completes or fails
- * to match the group's decision, so Bull Board tells the truth.
+ * without an outcome (removed, stalled out, no graph) so the barrier always closes, then completes
+ * or fails to match the group's decision, so Bull Board tells the truth.
  */
-export async function processGroup(ctx: ProcessorContext, job: Job): Promise<unknown> {
-  const data = parseGroupJobData(job.id!, job.data);
+export async function processGroup(ctx: ProcessorContext, job: Job, data: GroupJobData): Promise<unknown> {
   const { runtime } = ctx;
-  // The job carries what finalizing needs, so a lost graph still yields a clear group failure.
-  const group: GroupNode = { kind: 'group', id: data.groupId, members: data.members, policy: data.policy };
-  const queues = data.queues ?? data.members.map(() => DEFAULT_QUEUE);
-  const instance = instanceFromKey(runtime, data.runId, group, data.groupKey, queues);
+  const loaded = await loadGraphOrNothing(ctx, data.graphHash);
+  const group: GroupNode = loaded ? ctx.groupOf(loaded, data.groupId, job.id!) : stubGroup(data.groupId, data.branches);
+  const instance = groupInstance(runtime, loaded, group, data.runId, data.groupKey, ctx.limitsOf(data));
   let meta = await instance.barrier.meta();
   if (!meta) throw new UnrecoverableError(`the barrier of group '${data.groupId}' (run ${data.runId}) is gone`);
   if (!meta.decided) {
     const recorded = await instance.barrier.outcomes();
-    for (let i = 0; i < data.members.length; i++) {
+    // One read for every failed child's reason, instead of one per child.
+    const reasons = new Map<number, string>();
+    for (const [key, reason] of Object.entries(await job.getIgnoredChildrenFailures())) {
+      const index = BRANCH_INDEX.exec(key)?.[1];
+      if (index !== undefined) reasons.set(Number(index), reason);
+    }
+    for (let i = 0; i < group.members.length; i++) {
       if (recorded.has(i)) continue;
-      const child = await Job.fromId(runtime.queueFor(queues[i]!), branchJobId(data.runId, data.groupKey, i));
-      const reason = child?.failedReason || 'the branch job ended without reporting an outcome (removed, or stalled too many times)';
-      const payload = encodeValue(errorSummary(new Error(reason)), 'error', runtime.settings.maxPayloadBytes);
+      const reason = reasons.get(i) || 'the branch job ended without reporting an outcome (removed, or stalled too many times)';
+      const payload = encodeValue(errorSummary(new Error(reason)), 'error', instance.limits.maxPayloadBytes);
       await ctx.afterRecord(instance, await instance.barrier.record(i, 'fail', payload));
     }
     meta = await instance.barrier.meta();
@@ -40,12 +47,21 @@ export async function processGroup(ctx: ProcessorContext, job: Job): Promise<unk
   throw new UnrecoverableError(`parallel group '${data.groupId}' failed: ${detail}`);
 }
 
+/** The graph, or undefined when it is gone or corrupt: finalizing must still close the barrier. */
+async function loadGraphOrNothing(ctx: ProcessorContext, hash: string): Promise<Graph | undefined> {
+  try {
+    return await ctx.loadGraph(hash);
+  } catch (err) {
+    if (isUnloadableGraph(err)) return undefined;
+    throw err;
+  }
+}
+
 /** A delayed job that fails the group if it is still undecided when its timeout passes. */
-export async function processGroupTimeout(ctx: ProcessorContext, job: Job): Promise<unknown> {
-  const data = parseGroupTimeoutJobData(job.id!, job.data);
+export async function processGroupTimeout(ctx: ProcessorContext, job: Job, data: GroupTimeoutJobData): Promise<unknown> {
   const graph = await ctx.loadGraph(data.graphHash);
   const group = ctx.groupOf(graph, data.groupId, job.id!);
-  const instance = instanceFromKey(ctx.runtime, data.runId, group, data.groupKey, branchQueues(graph, group));
+  const instance = groupInstance(ctx.runtime, graph, group, data.runId, data.groupKey, ctx.limitsOf(data));
   if (await instance.barrier.decide('failed', 'timeout')) await cancelGroup(ctx.runtime, instance);
   return { groupId: data.groupId, timedOut: true };
 }

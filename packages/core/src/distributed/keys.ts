@@ -1,6 +1,5 @@
-import { shortHash } from '../graph/ids';
-
 import { InvalidOptionError } from '../errors';
+import { shortHash } from '../graph/ids';
 
 /**
  * The default BullMQ queue of a namespace (BullMQ's own `prefix` is the Graflow key prefix). It
@@ -21,6 +20,14 @@ export function assertQueueName(name: unknown, option: string): string {
 /** Pub/sub channel on which group cancellations reach every worker of a namespace. */
 export function cancelChannel(prefix: string): string {
   return `${prefix}:cancel`;
+}
+
+/**
+ * What a cancel message names: one group instance of one run. The run id keeps a decision in one
+ * run from reaching the branches of another run of the same workflow.
+ */
+export function cancelKey(runId: string, groupKey: string): string {
+  return `${runId}/${groupKey}`;
 }
 
 /** Identity of one group instance in a run: a short hash of its deterministic scope path. */

@@ -1,7 +1,9 @@
 import { WaitingChildrenError, type Job } from 'bullmq';
 import type { BranchRunner, GroupExecutor, Scope } from '../engine/scope';
 import type { GroupNode } from '../graph/types';
-import { dispatchGroup, settleDecided } from './group-flow';
+import { dispatchGroup } from './dispatch-group';
+import type { RunLimits } from './group-instance';
+import { settleDecided } from './outcomes';
 import type { BranchJobData } from './job-data';
 import type { RedisRuntime } from './redis-runtime';
 
@@ -18,6 +20,7 @@ export class NestedGroupExecutor implements GroupExecutor {
     private readonly job: Job,
     private readonly token: string | undefined,
     private readonly data: BranchJobData,
+    private readonly limits: RunLimits,
   ) {}
 
   async executeGroup(group: GroupNode, scope: Scope, _runBranch: BranchRunner): Promise<Record<string, unknown>> {
@@ -27,6 +30,7 @@ export class NestedGroupExecutor implements GroupExecutor {
       graph: scope.graph,
       group,
       path: scope.path,
+      limits: this.limits,
       outerCancelKeys: this.data.cancelKeys,
       parent: { id: this.job.id!, queue: this.job.queueQualifiedName },
     });

@@ -1,12 +1,16 @@
 import { UnrecoverableError } from 'bullmq';
 import { MalformedJobError } from '../errors';
 import type { RunnerHooks } from '../engine/scope';
-import type { Graph } from '../graph/types';
-import { RecordCode, type RecordResult } from './barrier';
-import type { CancelRegistry } from './cancel-registry';
-import { applyCustomPolicy, cancelGroup, type GroupInstance } from './group-flow';
+import type { Graph, GroupNode } from '../graph/types';
+import { encodeValue } from '../codec/value-codec';
+import { isGraflowError } from '../errors';
+import { Barrier, RecordCode, type RecordResult } from './barrier';
+import { cancelGroup, type CancelRegistry } from './cancel';
+import type { GroupInstance, RunLimits } from './group-instance';
+import type { BranchJobData, JobData } from './job-data';
+import { cancelChannel, cancelKey } from './keys';
+import { applyCustomPolicy, errorSummary } from './outcomes';
 import type { RedisRuntime } from './redis-runtime';
-import type { GroupNode } from '../graph/types';
 
 export interface JobProcessorOptions {
   runtime: RedisRuntime;
@@ -15,6 +19,11 @@ export interface JobProcessorOptions {
   shutdownSignal: AbortSignal;
   loadedModules?: string[];
   hooks?: RunnerHooks;
+  /**
+   * The largest value this worker writes, whatever a job asks for (an operator's ceiling over
+   * the producer's `maxPayloadBytes`). @defaultValue no ceiling: the job's limit applies
+   */
+  maxPayloadBytesCeiling?: number;
   /** Branch lifecycle, for a worker's metrics and logs. */
   onBranch?(event: 'start' | 'end', info: BranchInfo & { ok?: boolean; durationMs?: number; error?: unknown }): void;
   onGraphLoad?(hit: boolean): void;
@@ -27,7 +36,7 @@ export interface BranchInfo {
   taskId: string;
 }
 
-/** What every job kind's processor shares: graph loading and post-record bookkeeping. */
+/** What every job kind's processor shares: graph loading, run limits and post-record bookkeeping. */
 export class ProcessorContext {
   constructor(readonly options: JobProcessorOptions) {}
 
@@ -50,6 +59,30 @@ export class ProcessorContext {
     return node;
   }
 
+  /**
+   * The graph, or the store error that means it will never load (gone, corrupt, a bad hash). A
+   * branch that cannot load its graph still reports to its barrier, so the run fails visibly
+   * instead of waiting for an outcome that cannot come.
+   */
+  async loadGraphOrRecord(data: BranchJobData): Promise<Graph> {
+    try {
+      return await this.loadGraph(data.graphHash);
+    } catch (err) {
+      if (!isUnloadableGraph(err)) throw err;
+      const barrier = new Barrier(this.runtime.redis, this.runtime.keys(data.runId).barrier(data.groupKey), data.ttl);
+      const payload = encodeValue(errorSummary(err), 'error summary', this.limitsOf(data).maxPayloadBytes);
+      const rec = await barrier.record(data.branchIndex, 'fail', payload);
+      if (rec.code === RecordCode.DecidedFailure) await this.runtime.redis.publish(cancelChannel(this.runtime.prefix), cancelKey(data.runId, data.groupKey));
+      throw err;
+    }
+  }
+
+  /** The producer's limits from the job, under this worker's ceiling. */
+  limitsOf(data: JobData): RunLimits {
+    const ceiling = this.options.maxPayloadBytesCeiling ?? Number.MAX_SAFE_INTEGER;
+    return { ttlSeconds: data.ttl, maxPayloadBytes: Math.min(data.maxPayloadBytes, ceiling) };
+  }
+
   /** After an outcome is recorded: apply a custom policy, and cancel the rest on failure. */
   async afterRecord(instance: GroupInstance, rec: RecordResult): Promise<void> {
     if (rec.code === RecordCode.NoBarrier) {
@@ -58,4 +91,11 @@ export class ProcessorContext {
     const decided = rec.code === RecordCode.Pending ? await applyCustomPolicy(instance) : undefined;
     if (rec.code === RecordCode.DecidedFailure || decided === 'failed') await cancelGroup(this.runtime, instance);
   }
+}
+
+/** Store errors after which a graph will never load: retrying cannot help. */
+export const UNLOADABLE_GRAPH_CODES: readonly string[] = ['GRAPH_NOT_FOUND', 'GRAPH_INTEGRITY', 'INVALID_HASH'];
+
+export function isUnloadableGraph(err: unknown): boolean {
+  return isGraflowError(err) && UNLOADABLE_GRAPH_CODES.includes(err.code);
 }

@@ -3,7 +3,10 @@ import type { GroupNode } from '../graph/types';
 import type { BranchRunner, GroupExecutor, Scope } from '../engine/scope';
 import type { Redis } from 'ioredis';
 import type { Decision } from './barrier';
-import { cancelGroup, dispatchGroup, settleDecided, type GroupInstance } from './group-flow';
+import { cancelGroup } from './cancel';
+import { dispatchGroup } from './dispatch-group';
+import { branchQueueOf, type GroupInstance, type RunLimits } from './group-instance';
+import { settleDecided } from './outcomes';
 import type { RedisRuntime } from './redis-runtime';
 
 /** How long one blocking wait lasts before the watchdog looks around (not a polling interval). */
@@ -17,11 +20,12 @@ export class ProducerGroupExecutor implements GroupExecutor {
   constructor(
     private readonly runtime: RedisRuntime,
     private readonly runId: string,
+    private readonly limits: RunLimits,
   ) {}
 
   async executeGroup(group: GroupNode, scope: Scope, _runBranch: BranchRunner): Promise<Record<string, unknown>> {
     const instance = await dispatchGroup({
-      runtime: this.runtime, runId: this.runId, graph: scope.graph, group, path: scope.path, outerCancelKeys: [],
+      runtime: this.runtime, runId: this.runId, graph: scope.graph, group, path: scope.path, limits: this.limits, outerCancelKeys: [],
     });
     const { decision, reason } = await this.waitForDecision(instance, scope.signal);
     if (decision === 'failed') await cancelGroup(this.runtime, instance);
@@ -32,7 +36,8 @@ export class ProducerGroupExecutor implements GroupExecutor {
     const { barrier, group } = instance;
     const started = Date.now();
     const deadline = group.timeoutMs === undefined ? Infinity : started + group.timeoutMs;
-    const watchdog = new QueueWatchdog(this.runtime, [...new Set(instance.queues)], this.runtime.settings.noWorkerTimeoutMs);
+    const queues = [...new Set(group.members.map((_, i) => branchQueueOf(instance, i)))];
+    const watchdog = new QueueWatchdog(this.runtime, queues, this.runtime.settings.noWorkerTimeoutMs);
     const client = this.runtime.blockingClient();
     const onAbort = () => client.disconnect();
     signal.addEventListener('abort', onAbort, { once: true });

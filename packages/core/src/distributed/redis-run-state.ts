@@ -5,8 +5,11 @@ import { notANumber } from '../channels/channel';
 import { scripted } from './scripts';
 import type { RunKeys } from './keys';
 
-export interface RedisStateLimits {
+/** Limits a run carries into every job, so workers apply the producer's settings. */
+export interface RunLimits {
+  /** TTL of the run's keys, in seconds. */
   ttlSeconds: number;
+  /** Largest encoded result, branch value or channel write. */
   maxPayloadBytes: number;
 }
 
@@ -15,7 +18,7 @@ export class RedisChannel implements Channel {
   constructor(
     private readonly redis: Redis,
     private readonly runKeys: RunKeys,
-    private readonly limits: RedisStateLimits,
+    private readonly limits: RunLimits,
   ) {}
 
   /**
@@ -85,7 +88,7 @@ export class RedisRunState implements RunState {
   constructor(
     private readonly redis: Redis,
     private readonly keys: RunKeys,
-    private readonly limits: RedisStateLimits,
+    private readonly limits: RunLimits,
   ) {
     this.channel = new RedisChannel(redis, keys, limits);
   }
@@ -132,7 +135,7 @@ export class RedisJournal implements Journal {
   constructor(
     private readonly redis: Redis,
     private readonly key: string,
-    private readonly limits: RedisStateLimits,
+    private readonly limits: RunLimits,
     private readonly options: JournalOptions = {},
   ) {}
 

@@ -6,10 +6,10 @@ import type { ResolvedRedisConfig } from '../options/run-options';
 import type { GroupExecutor } from '../engine/scope';
 import { connectChecked, createRedisClient } from './connection';
 import { DEFAULT_QUEUE, RunKeys } from './keys';
-import { RedisJournal, RedisRunState, type JournalOptions, type RedisStateLimits } from './redis-run-state';
+import { RedisJournal, RedisRunState, type JournalOptions, type RunLimits } from './redis-run-state';
 import { ProducerGroupExecutor } from './producer-executor';
 
-export interface RuntimeSettings extends RedisStateLimits {
+export interface RuntimeSettings extends RunLimits {
   connectTimeoutMs: number;
   noWorkerTimeoutMs: number;
 }
@@ -45,12 +45,12 @@ export class RedisRuntime {
     return new RunKeys(this.prefix, runId);
   }
 
-  runState(runId: string): RedisRunState {
-    return new RedisRunState(this.redis, this.keys(runId), this.settings);
+  runState(runId: string, limits: RunLimits): RedisRunState {
+    return new RedisRunState(this.redis, this.keys(runId), limits);
   }
 
-  journal(runId: string, branchPath: string, options: JournalOptions = {}): RedisJournal {
-    return new RedisJournal(this.redis, this.keys(runId).journal(branchPath), this.settings, options);
+  journal(runId: string, branchPath: string, limits: RunLimits, options: JournalOptions = {}): RedisJournal {
+    return new RedisJournal(this.redis, this.keys(runId).journal(branchPath), limits, options);
   }
 
   /** Saves a graph once per graph object (lazy upload: only when a distributed group starts). */
@@ -70,7 +70,11 @@ export class RedisRuntime {
   }
 
   get flows(): FlowProducer {
-    this.flowProducer ??= new FlowProducer({ connection: this.redis, prefix: this.prefix });
+    if (!this.flowProducer) {
+      this.flowProducer = new FlowProducer({ connection: this.redis, prefix: this.prefix });
+      // Connection errors surface through the command that failed; an unheard 'error' would print.
+      this.flowProducer.on('error', () => undefined);
+    }
     return this.flowProducer;
   }
 
@@ -81,7 +85,11 @@ export class RedisRuntime {
 
   queueFor(name: string): Queue {
     let queue = this.queues.get(name);
-    if (!queue) this.queues.set(name, (queue = new Queue(name, { connection: this.redis, prefix: this.prefix })));
+    if (!queue) {
+      queue = new Queue(name, { connection: this.redis, prefix: this.prefix });
+      queue.on('error', () => undefined);
+      this.queues.set(name, queue);
+    }
     return queue;
   }
 
@@ -98,8 +106,8 @@ export class RedisRuntime {
     client.disconnect();
   }
 
-  producerExecutor(runId: string): GroupExecutor {
-    return new ProducerGroupExecutor(this, runId);
+  producerExecutor(runId: string, limits: RunLimits): GroupExecutor {
+    return new ProducerGroupExecutor(this, runId, limits);
   }
 
   async close(): Promise<void> {

@@ -51,9 +51,10 @@ export class ExecutionContext {
     const runId = opts.runId ?? randomUUID();
     const runtime = opts.redis && opts.channelBackend === 'redis' ? await RedisRuntime.connect(opts.redis, { ...opts, ttlSeconds: opts.runTtlSeconds }) : undefined;
     try {
-      const state: RunState = runtime ? runtime.runState(runId) : new MemoryRunState();
+      const limits = { ttlSeconds: opts.runTtlSeconds, maxPayloadBytes: opts.maxPayloadBytes };
+      const state: RunState = runtime ? runtime.runState(runId, limits) : new MemoryRunState();
       const executors: Partial<Record<'local' | 'redis', GroupExecutor>> = { local: new LocalGroupExecutor() };
-      if (runtime) executors.redis = runtime.producerExecutor(runId);
+      if (runtime) executors.redis = runtime.producerExecutor(runId, limits);
       const runAbort = new AbortController();
       const runner = new Runner({
         runId,

@@ -1,0 +1,68 @@
+import type { Redis } from 'ioredis';
+import { GraflowError } from '../errors';
+import type { GroupInstance } from './group-instance';
+import { branchQueueOf } from './group-instance';
+import { branchJobId, cancelChannel, cancelKey } from './keys';
+import type { RedisRuntime } from './redis-runtime';
+
+/** Why a running branch's signal fired: its group (or an enclosing one) was decided. */
+export class GroupCancelledError extends GraflowError {
+  constructor(readonly cancelKey: string) {
+    super('GROUP_CANCELLED', 'the parallel group was decided before this branch finished; branch cancelled');
+  }
+}
+
+/**
+ * Running branches by cancel key (run id and group key). A cancel message aborts every branch
+ * registered under that key, including branches of nested groups, which register under every
+ * enclosing group's key too. Keys carry the run id, so a decision in one run never reaches
+ * another run of the same workflow.
+ */
+export class CancelRegistry {
+  private readonly byKey = new Map<string, Set<AbortController>>();
+
+  add(keys: readonly string[], controller: AbortController): () => void {
+    for (const key of keys) {
+      let set = this.byKey.get(key);
+      if (!set) this.byKey.set(key, (set = new Set()));
+      set.add(controller);
+    }
+    return () => {
+      for (const key of keys) {
+        const set = this.byKey.get(key);
+        set?.delete(controller);
+        if (set?.size === 0) this.byKey.delete(key);
+      }
+    };
+  }
+
+  cancel(key: string): number {
+    const set = this.byKey.get(key);
+    if (!set) return 0;
+    for (const c of set) c.abort(new GroupCancelledError(key));
+    return set.size;
+  }
+
+  /** Subscribes `subscriber` (a dedicated connection) to the namespace's cancel channel. */
+  async listen(subscriber: Redis, prefix: string): Promise<void> {
+    subscriber.on('message', (channel: string, key: string) => {
+      if (channel === cancelChannel(prefix)) this.cancel(key);
+    });
+    await subscriber.subscribe(cancelChannel(prefix));
+  }
+}
+
+/**
+ * After a failure decision: tell running branches (pub/sub, fires their signals) and remove the
+ * branches still waiting, so nothing is left to run and the parent job is never stuck.
+ */
+export async function cancelGroup(runtime: RedisRuntime, instance: GroupInstance): Promise<void> {
+  await runtime.redis.publish(cancelChannel(runtime.prefix), cancelKey(instance.runId, instance.groupKey));
+  const recorded = await instance.barrier.outcomes();
+  const removals: Promise<unknown>[] = [];
+  for (let i = 0; i < instance.group.members.length; i++) {
+    if (recorded.has(i)) continue;
+    removals.push(runtime.queueFor(branchQueueOf(instance, i)).remove(branchJobId(instance.runId, instance.groupKey, i)).catch(() => 0));
+  }
+  await Promise.all(removals);
+}

@@ -1,0 +1,71 @@
+import type { FlowJob } from 'bullmq';
+import type { Graph, GroupNode } from '../graph/types';
+import { branchQueueOf, groupInstance, type GroupInstance, type RunLimits } from './group-instance';
+import { branchJobId, cancelKey, DEFAULT_QUEUE, groupKeyOf } from './keys';
+import { JOB_PAYLOAD_VERSION, jobDisplayName, type BranchJobData, type GroupJobData, type GroupTimeoutJobData } from './job-data';
+import type { RedisRuntime } from './redis-runtime';
+
+export interface DispatchInput {
+  runtime: RedisRuntime;
+  runId: string;
+  graph: Graph;
+  group: GroupNode;
+  /** Scope path of the group instance (`.../groupId@visit`). */
+  path: string;
+  limits: RunLimits;
+  /** Cancel keys of enclosing distributed groups. */
+  outerCancelKeys: string[];
+  /** The branch job that starts a nested group; its children then include this group. */
+  parent?: { id: string; queue: string };
+}
+
+/**
+ * Starts a distributed group: the barrier first, then one BullMQ flow (parent = the group,
+ * children = the branches). Job ids are deterministic, so a re-run that dispatches again adds
+ * nothing twice.
+ */
+export async function dispatchGroup(input: DispatchInput): Promise<GroupInstance> {
+  const { runtime, runId, graph, group, path, limits } = input;
+  const instance = groupInstance(runtime, graph, group, runId, groupKeyOf(path), limits);
+  const created = await instance.barrier.init(group.members.length, group.policy, group.members, group.id);
+  // An existing barrier means a re-run reached this group: dispatch again only if the flow never went out.
+  if (!created && (await instance.barrier.meta())?.dispatched) return instance;
+  const graphHash = await runtime.graphHash(graph);
+  const run = { v: JOB_PAYLOAD_VERSION, runId, graphHash, groupId: group.id, groupKey: instance.groupKey, ttl: limits.ttlSeconds, maxPayloadBytes: limits.maxPayloadBytes } as const;
+  const cancelKeys = [...input.outerCancelKeys, cancelKey(runId, instance.groupKey)];
+  const retention = { age: limits.ttlSeconds };
+  const children: FlowJob[] = group.members.map((memberId, index) => {
+    const member = graph.nodes[memberId]!;
+    const data: BranchJobData = { ...run, kind: 'branch', nodeId: memberId, branchIndex: index, path: `${path}/${memberId}`, cancelKeys };
+    // A lone task's retries are BullMQ attempts; a chain retries task by task inside the branch.
+    const retry = member.kind === 'task' && member.options.attempts > 1
+      ? { attempts: member.options.attempts, backoff: { type: member.options.backoff.type, delay: member.options.backoff.delayMs } }
+      : { attempts: 1 };
+    return {
+      name: jobDisplayName(data),
+      queueName: branchQueueOf(instance, index),
+      data,
+      opts: { jobId: branchJobId(runId, instance.groupKey, index), ...retry, ignoreDependencyOnFailure: true, removeOnComplete: retention, removeOnFail: retention },
+    };
+  });
+  const data: GroupJobData = { ...run, kind: 'group', branches: group.members.length, ...(group.name ? { name: group.name } : {}) };
+  await runtime.flows.add({
+    name: jobDisplayName(data),
+    queueName: DEFAULT_QUEUE,
+    data,
+    opts: {
+      jobId: instance.jobId,
+      removeOnComplete: retention,
+      removeOnFail: retention,
+      ...(input.parent ? { parent: input.parent, ignoreDependencyOnFailure: true } : {}),
+    },
+    children,
+  });
+  if (group.timeoutMs !== undefined) {
+    // A delayed job enforces the timeout even while no process waits on the group (nested groups).
+    const timeout: GroupTimeoutJobData = { ...run, kind: 'group-timeout' };
+    await runtime.queue.add(jobDisplayName(timeout), timeout, { jobId: `${instance.jobId}-timeout`, delay: group.timeoutMs, removeOnComplete: true, removeOnFail: retention });
+  }
+  await instance.barrier.markDispatched();
+  return instance;
+}
