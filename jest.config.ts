@@ -11,6 +11,7 @@ const config: Config = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }],
   },
   moduleNameMapper: {
+    '^@graflow/core/redis$': '<rootDir>/packages/core/src/redis.ts',
     '^@graflow/(core|store|testing)$': '<rootDir>/packages/$1/src/index.ts',
     '^@graflow/worker$': '<rootDir>/apps/worker/src/index.ts',
   },

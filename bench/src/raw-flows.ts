@@ -1,5 +1,5 @@
 import { FlowProducer, QueueEvents, type FlowJob } from 'bullmq';
-import { QUEUE_NAME } from '@graflow/core';
+import { DEFAULT_QUEUE } from '@graflow/core/redis';
 
 /** The retention Graflow gives its jobs (run TTL), so both sides pay the same cleanup. */
 export const RETENTION = { age: 86_400 };
@@ -24,7 +24,7 @@ export class RawFlows {
   static async open(redis: { host: string; port: number }, prefix: string): Promise<RawFlows> {
     const connection = { host: redis.host, port: redis.port, maxRetriesPerRequest: null };
     const producer = new FlowProducer({ connection, prefix });
-    const events = new QueueEvents(QUEUE_NAME, { connection, prefix });
+    const events = new QueueEvents(DEFAULT_QUEUE, { connection, prefix });
     producer.on('error', () => undefined);
     events.on('error', () => undefined);
     await Promise.all([producer.waitUntilReady(), events.waitUntilReady()]);
@@ -37,14 +37,14 @@ export class RawFlows {
     const done = new Promise<void>((resolve, reject) => this.waiters.set(id, { resolve, reject }));
     const children: FlowJob[] = Array.from({ length: branches }, (_, i) => ({
       name: 'branch',
-      queueName: QUEUE_NAME,
+      queueName: DEFAULT_QUEUE,
       data: { i },
       opts: { jobId: `${id}-b${i}`, attempts: 1, ignoreDependencyOnFailure: true, removeOnComplete: RETENTION, removeOnFail: RETENTION },
     }));
     try {
       await this.producer.add({
         name: 'group',
-        queueName: QUEUE_NAME,
+        queueName: DEFAULT_QUEUE,
         data: { branches },
         opts: { jobId: id, removeOnComplete: RETENTION, removeOnFail: RETENTION },
         children,

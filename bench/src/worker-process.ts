@@ -10,7 +10,7 @@
  */
 import { Worker } from 'bullmq';
 import { TaskWorker } from '@graflow/worker';
-import { QUEUE_NAME } from '@graflow/core';
+import { DEFAULT_QUEUE } from '@graflow/core/redis';
 import './bench-tasks';
 import { collectGarbage } from './stats';
 
@@ -46,7 +46,7 @@ async function startWorker(mode: WorkerMode, port: number, prefix: string, concu
     await worker.start();
     return { stop: () => worker.stop({ timeoutMs: 5_000 }) };
   }
-  const worker = new Worker(QUEUE_NAME, async (job) => {
+  const worker = new Worker(DEFAULT_QUEUE, async (job) => {
     report.tasksProcessed++;
     return (job.data as { i?: number }).i ?? null;
   }, { connection: { host, port, maxRetriesPerRequest: null }, prefix, concurrency });

@@ -7,7 +7,7 @@
  * that does not look like ours (another producer, a future version) is shown unchanged.
  */
 import type { BaseAdapter } from '@bull-board/api/baseAdapter';
-import { JOB_PAYLOAD_VERSION, type BranchJobData, type GroupJobData } from '@graflow/core';
+import { JOB_PAYLOAD_VERSION, type BranchJobData, type GroupJobData } from '@graflow/core/redis';
 
 /** Return value of a `group` job. */
 export interface GroupReturnValue {

@@ -2,7 +2,7 @@
  * Board options: the public (all optional) shape, the one place that holds defaults and
  * validation (`resolveBoardOptions`), and the CLI parser built on it (`parseBoardArgs`).
  */
-import { QUEUE_NAME } from '@graflow/core';
+import { DEFAULT_QUEUE } from '@graflow/core/redis';
 import yargs from 'yargs';
 
 /** Redis connection settings (the same names the worker uses). */
@@ -46,7 +46,7 @@ export interface ResolvedBoardOptions {
 }
 
 /** The queue every Graflow namespace uses (`<keyPrefix>:tasks:*` keys). */
-export const TASKS_QUEUE = QUEUE_NAME;
+export const TASKS_QUEUE = DEFAULT_QUEUE;
 
 /** An invalid option; `option` is the CLI flag (or option key) and `value` what was given. */
 export class BoardOptionError extends Error {

@@ -6,10 +6,10 @@ import {
   isBranchJobData,
   isGroupJobData,
 } from '../src/formatters';
-import type { BranchJobData, GroupJobData } from '@graflow/core';
+import type { BranchJobData, GroupJobData } from '@graflow/core/redis';
 
 const hash = 'ab'.repeat(32);
-const limits = { ttl: 86_400, maxPayloadBytes: 1_000_000 };
+const limits = { ttl: 86_400, maxPayloadBytes: 1_000_000, epoch: 'e1' };
 const group: GroupJobData = {
   v: 2,
   kind: 'group',

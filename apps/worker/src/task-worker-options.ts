@@ -1,4 +1,5 @@
-import { assertQueueName, DEFAULT_QUEUE, InvalidOptionError, RUN_OPTION_DEFAULTS, type RedisConfig } from '@graflow/core';
+import { InvalidOptionError, RUN_OPTION_DEFAULTS, type RedisConfig } from '@graflow/core';
+import { assertQueueName, DEFAULT_QUEUE } from '@graflow/core/redis';
 import type { Logger, TaskWorkerOptions } from './task-worker-api';
 
 export interface ResolvedTaskWorkerOptions {

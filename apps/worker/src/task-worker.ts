@@ -2,14 +2,8 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import {
-  CancelRegistry,
-  RedisRuntime,
-  createJobProcessor,
-  createRedisClient,
-  resolveRedisConfig,
-  RUN_OPTION_DEFAULTS,
-} from '@graflow/core';
+import { resolveRedisConfig, RUN_OPTION_DEFAULTS } from '@graflow/core';
+import { CancelRegistry, RedisRuntime, WorkerHeartbeat, createJobProcessor, createRedisClient } from '@graflow/core/redis';
 import { resolveTaskWorkerOptions, type ResolvedTaskWorkerOptions } from './task-worker-options';
 import type { StopResult, TaskWorkerEvents, TaskWorkerHandle, TaskWorkerMetrics, TaskWorkerOptions } from './task-worker-api';
 
@@ -41,6 +35,7 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
   private workers: Worker[] = [];
   private subscriber?: Redis;
   private workerConnection?: Redis;
+  private heartbeat?: WorkerHeartbeat;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private stopping?: Promise<StopResult>;
 
@@ -73,12 +68,7 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
     if (this.state !== 'new') throw new Error(`TaskWorker ${this.workerId} was already started`);
     const o = this.options;
     const config = resolveRedisConfig({ ...o.redis, keyPrefix: o.keyPrefix }, 'redis');
-    this.runtime = await RedisRuntime.connect(config, {
-      connectTimeoutMs: RUN_OPTION_DEFAULTS.connectTimeoutMs,
-      noWorkerTimeoutMs: RUN_OPTION_DEFAULTS.noWorkerTimeoutMs,
-      ttlSeconds: RUN_OPTION_DEFAULTS.runTtlSeconds,
-      maxPayloadBytes: o.maxPayloadBytes,
-    });
+    this.runtime = await RedisRuntime.connect(config, { connectTimeoutMs: RUN_OPTION_DEFAULTS.connectTimeoutMs });
     this.subscriber = this.runtime.redis.duplicate();
     this.subscriber.on('error', () => undefined);
     await this.cancels.listen(this.subscriber, o.keyPrefix);
@@ -88,6 +78,7 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
       cancels: this.cancels,
       shutdownSignal: this.shutdown.signal,
       loadedModules: o.taskModules,
+      maxPayloadBytesCeiling: o.maxPayloadBytes,
       onGraphLoad: (hit) => this.emit('graph:cache', { hit }),
       onBranch: (event, info) => {
         const fields = { runId: info.runId, groupId: info.groupId, taskId: info.taskId, jobId: info.jobId };
@@ -136,6 +127,11 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
       void worker.run().catch((err: Error) => log?.error('worker loop stopped', { queue: worker.name, error: err.message }));
     }
     await Promise.all(this.workers.map((w) => w.waitUntilReady()));
+    // Producers tell a busy fleet from no fleet by these heartbeats (not CLIENT LIST).
+    this.heartbeat = new WorkerHeartbeat(this.runtime.redis, o.keyPrefix, o.queues, o.workerId, (err) =>
+      log?.debug('heartbeat failed', { error: err instanceof Error ? err.message : String(err) }),
+    );
+    await this.heartbeat.start();
     log?.info('worker started', { keyPrefix: o.keyPrefix, queues: o.queues, concurrency: o.concurrency, tasks: o.taskModules });
   }
 
@@ -164,7 +160,8 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
       this.options.logger?.warn('shutdown deadline passed; aborting in-flight tasks', { activeTasks: this.counters.activeTasks });
       this.shutdown.abort(new ShutdownDeadlineError(timeoutMs));
       await Promise.race([closing, new Promise((r) => setTimeout(r, 2_000))]);
-      await Promise.all(this.workers.map((w) => w.close(true).catch(() => undefined)));
+      // A forced close can still wait on Redis (an outage): bounded, the process must get to exit.
+      await Promise.race([Promise.all(this.workers.map((w) => w.close(true).catch(() => undefined))), new Promise((r) => setTimeout(r, 2_000).unref())]);
     }
     await this.release();
     this.emit('shutdown:end', { clean });
@@ -180,6 +177,8 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
 
   private async release(): Promise<void> {
     this.state = 'stopped';
+    // Bounded: while Redis is away these would wait for it.
+    if (this.heartbeat) await Promise.race([this.heartbeat.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]);
     this.subscriber?.disconnect();
     this.workerConnection?.disconnect();
     await this.runtime?.close().catch(() => undefined);

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { task, parallel, chain, workflow, type TaskContext } from '@graflow/core';
+ * import { task, parallel, chain, workflow, connect, type TaskContext } from '@graflow/core';
  *
  * const extract = task('extract', () => [1, 2, 3]);
  * const square = task('square', (ctx: TaskContext<{ n: number }>) => ctx.params.n ** 2);
@@ -15,14 +15,24 @@
  * const etl = workflow('etl', () => chain(extract, parallel(...[1, 2, 3].map((n) => square.bind({ n }))), total));
  *
  * const { output } = await etl.run(); // 14, in-process
- * // The same workflow on workers: etl.run({ queueBackend: 'redis', config: { host, port, keyPrefix } })
+ *
+ * // The same workflow on workers (`graflow-worker --tasks ./tasks.js`), through one client per process:
+ * const graflow = await connect({ host: '127.0.0.1', port: 6379, keyPrefix: 'myapp-workflows' });
+ * await etl.run({ client: graflow });
+ * await graflow.close();
  * ```
+ *
+ * The distributed building blocks (for the worker, the board and tools) are in `@graflow/core/redis`.
  */
 export { task } from './authoring/task';
 export { workflow, Workflow } from './authoring/workflow';
 export { chain, parallel, Task, TaskInstance, Chain, ParallelGroup, resolveGroupExecution } from './authoring/nodes';
 export type { WorkflowNode, ResultRef, TaskFn, GroupExecutionOptions, GroupExecution } from './authoring/nodes';
 export { ExecutionContext } from './engine/execution-context';
+export { connect } from './client';
+export type { GraflowClient } from './client';
+export { resolveClientOptions, CLIENT_OPTION_DEFAULTS } from './options/client-options';
+export type { ClientOptions, ResolvedClientOptions } from './options/client-options';
 export type { RunResult, ExecutionContextOptions } from './engine/execution-context';
 export type { TaskContext } from './engine/task-context';
 export type { Channel, ChannelWriteOptions } from './channels/channel';
@@ -51,17 +61,10 @@ export {
   ResultNotFoundError,
   GraflowConnectionError,
   NoWorkerActivityError,
+  RunIdInUseError,
+  BarrierGoneError,
+  BranchStalledError,
   MalformedJobError,
   PayloadTooLargeError,
 } from './errors';
-export type { BranchFailure } from './errors';
-// The distributed runtime, for the worker app and tools built on it.
-export { RedisRuntime } from './distributed/redis-runtime';
-export { createJobProcessor } from './distributed/job-processor';
-export type { JobProcessorOptions } from './distributed/job-processor';
-export { CancelRegistry, GroupCancelledError } from './distributed/cancel';
-export { DEFAULT_QUEUE, QUEUE_NAME, assertQueueName, RunKeys, cancelChannel, cancelKey, groupKeyOf, groupJobId, branchJobId } from './distributed/keys';
-export { Barrier, RecordCode } from './distributed/barrier';
-export { createRedisClient, connectChecked, redisAddress } from './distributed/connection';
-export { parseJobData, jobDisplayName, JOB_PAYLOAD_VERSION } from './distributed/job-data';
-export type { BranchJobData, GroupJobData, GroupTimeoutJobData, JobData, JobKind } from './distributed/job-data';
+export type { BranchFailure, NoWorkerObservation } from './errors';

@@ -1,6 +1,4 @@
-import {
-  chain, DuplicateTaskError, ExecutionContext, GraphDefinitionError, InvalidOptionError, parallel, task, unregisterTask, workflow, GraflowError,
-} from '@graflow/core';
+import { chain, DuplicateTaskError, ExecutionContext, GraphDefinitionError, InvalidOptionError, parallel, task, unregisterTask, workflow, GraflowError } from '@graflow/core';
 
 const a = task('def-a', () => 'a');
 const b = task('def-b', () => 'b');

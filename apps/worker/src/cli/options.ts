@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { delimiter } from 'node:path';
 import yargs from 'yargs';
-import { DEFAULT_QUEUE, assertQueueName } from '@graflow/core';
+import { DEFAULT_QUEUE, assertQueueName } from '@graflow/core/redis';
 import type { RedisConnectionOptions } from '../task-worker-api';
 import { LOG_LEVELS, type LogLevel } from '../logging/json-logger';
 import { CliUsageError } from './errors';

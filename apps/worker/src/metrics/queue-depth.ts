@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 // A namespace's BullMQ queues share one BullMQ prefix: the key prefix.
-import { DEFAULT_QUEUE } from '@graflow/core';
+import { DEFAULT_QUEUE } from '@graflow/core/redis';
 import type { Logger, RedisConnectionOptions } from '../task-worker-api';
 import { connectRedis } from '../redis/connection';
 

@@ -1,4 +1,5 @@
-import { connectChecked, createRedisClient, redisAddress, resolveRedisConfig, type ResolvedRedisConfig } from '@graflow/core';
+import { resolveRedisConfig, type ResolvedRedisConfig } from '@graflow/core';
+import { connectChecked, createRedisClient, redisAddress } from '@graflow/core/redis';
 import type { Redis } from 'ioredis';
 import type { RedisConnectionOptions } from '../task-worker-api';
 import { StartupError, firstLine } from '../cli/errors';

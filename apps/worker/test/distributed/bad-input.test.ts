@@ -1,5 +1,6 @@
 import { graphKey } from '@graflow/store';
-import { parallel, ParallelGroupError, PayloadTooLargeError, QUEUE_NAME, task, unregisterTask, workflow, chain, type TaskContext } from '@graflow/core';
+import { parallel, ParallelGroupError, PayloadTooLargeError, task, unregisterTask, workflow, chain, type TaskContext } from '@graflow/core';
+import { DEFAULT_QUEUE } from '@graflow/core/redis';
 import { sharedRedis, uniquePrefix, waitFor } from '@graflow/testing';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
@@ -14,12 +15,12 @@ const echo = task('bad-echo', (ctx: TaskContext<{ size: number }>) => 'x'.repeat
 describe('bad input on the distributed path', () => {
   test('a malformed job payload fails that job at once, with a message naming the field', async () => {
     const h = await withWorkers('malformed', 1);
-    const queue = new Queue(QUEUE_NAME, { connection: redis, prefix: h.prefix });
+    const queue = new Queue(DEFAULT_QUEUE, { connection: redis, prefix: h.prefix });
     try {
       const job = await queue.add('branch', { v: 2, kind: 'branch', runId: 'r' }, { attempts: 3 });
       await waitFor(async () => (await job.getState()) === 'failed', { timeoutMs: 5_000, what: 'the malformed job to fail' });
       const failed = await queue.getJob(job.id!);
-      expect(failed!.failedReason).toBe(`MalformedJobError: job '${job.id}' has a malformed payload: field 'graphHash' must be a non-empty string`);
+      expect(failed!.failedReason).toBe(`MalformedJobError: job '${job.id}' has a malformed payload: field 'epoch' must be a non-empty string`);
       expect(failed!.attemptsMade).toBe(1);
       const odd = await queue.add('surprise', { v: 2, kind: 'surprise' });
       await waitFor(async () => (await odd.getState()) === 'failed', { timeoutMs: 5_000 });

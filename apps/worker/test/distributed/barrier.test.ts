@@ -1,11 +1,9 @@
-import {
-  Barrier, branchJobId, GraflowConnectionError, groupKeyOf, NoWorkerActivityError, parallel, ParallelGroupError, QUEUE_NAME, RecordCode, RunKeys, task, workflow,
-  type TaskContext,
-} from '@graflow/core';
+import { GraflowConnectionError, NoWorkerActivityError, parallel, ParallelGroupError, task, workflow, type TaskContext } from '@graflow/core';
+import { Barrier, branchJobId, groupKeyOf, DEFAULT_QUEUE, RecordCode, RunKeys } from '@graflow/core/redis';
 import { sharedRedis, sleepUnlessAborted, uniquePrefix, waitFor } from '@graflow/testing';
 import { Job, Queue } from 'bullmq';
 import IORedis from 'ioredis';
-import { withWorkers } from './redis-harness';
+import { runEpoch, withWorkers } from './redis-harness';
 
 const redis = new IORedis(sharedRedis());
 afterAll(() => redis.disconnect());
@@ -107,10 +105,11 @@ describe('the Lua BSP barrier on real Redis', () => {
       expect(err).toBeInstanceOf(ParallelGroupError);
       expect(err.failed.map((f) => f.taskId)).toEqual(['bar-boom']);
       await waitFor(() => seen.includes('aborted'), { timeoutMs: 5_000, what: 'the running sibling to be aborted' });
-      const queue = new Queue(QUEUE_NAME, { connection: redis, prefix: h.prefix });
+      const queue = new Queue(DEFAULT_QUEUE, { connection: redis, prefix: h.prefix });
       const groupKey = groupKeyOf('/early@1');
+      const epoch = await runEpoch(redis, h.prefix, runId);
       let removed = 0;
-      for (let i = 1; i <= 9; i++) if ((await Job.fromId(queue, branchJobId(runId, groupKey, i))) === undefined) removed++;
+      for (let i = 1; i <= 9; i++) if ((await Job.fromId(queue, branchJobId(runId, epoch, groupKey, i))) === undefined) removed++;
       expect(removed).toBeGreaterThanOrEqual(7);
       expect(seen.length).toBeLessThanOrEqual(2);
       await queue.close();

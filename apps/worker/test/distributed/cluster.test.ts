@@ -1,4 +1,5 @@
-import { groupKeyOf, parallel, RunKeys, task, workflow, type TaskContext } from '@graflow/core';
+import { parallel, task, workflow, type TaskContext } from '@graflow/core';
+import { groupKeyOf, RunKeys } from '@graflow/core/redis';
 import { startRedisCluster, type RedisClusterHandle } from '@graflow/testing';
 import { TaskWorker } from '@graflow/worker';
 import IORedis from 'ioredis';

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { Barrier, chain, groupKeyOf, parallel, RunKeys, task, workflow, type TaskContext } from '@graflow/core';
+import { chain, parallel, task, workflow, type TaskContext } from '@graflow/core';
+import { Barrier, groupKeyOf, RunKeys } from '@graflow/core/redis';
 import { sharedRedis, uniquePrefix, waitFor } from '@graflow/testing';
 import IORedis from 'ioredis';
 import { spawnWorker, type WorkerProcess } from './spawn-worker';

@@ -1,8 +1,9 @@
-import { groupJobId, groupKeyOf, parallel, ParallelGroupError, QUEUE_NAME, task, workflow, type TaskContext, type WorkflowNode } from '@graflow/core';
+import { parallel, ParallelGroupError, task, workflow, type TaskContext, type WorkflowNode } from '@graflow/core';
+import { groupJobId, groupKeyOf, DEFAULT_QUEUE } from '@graflow/core/redis';
 import { sharedRedis, sleepUnlessAborted, uniquePrefix, waitFor } from '@graflow/testing';
 import { FlowProducer, type JobNode } from 'bullmq';
 import IORedis from 'ioredis';
-import { withWorkers } from './redis-harness';
+import { runEpoch, withWorkers } from './redis-harness';
 
 const redis = new IORedis(sharedRedis());
 afterAll(() => redis.disconnect());
@@ -15,7 +16,7 @@ const item = task('flow-item', (ctx: TaskContext<{ n: number; fail?: boolean }>)
 async function tree(prefix: string, runId: string, groupPath: string): Promise<JobNode> {
   const flows = new FlowProducer({ connection: redis, prefix });
   try {
-    return await flows.getFlow({ id: groupJobId(runId, groupKeyOf(groupPath)), queueName: QUEUE_NAME, prefix });
+    return await flows.getFlow({ id: groupJobId(runId, await runEpoch(redis, prefix, runId), groupKeyOf(groupPath)), queueName: DEFAULT_QUEUE, prefix });
   } finally {
     await flows.close();
   }

@@ -34,7 +34,7 @@ describe('worker pools by queue', () => {
       const wf = workflow('unserved', () => parallel(embed.bind({ n: 1 }, { id: 'e1' }), parse.bind({ n: 1 }, { id: 'p1' })));
       const err = await wf.run({ queueBackend: 'redis', config: { ...sharedRedis(), keyPrefix: prefix }, noWorkerTimeoutMs: 400 }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(NoWorkerActivityError);
-      expect((err as Error).message).toContain(`no worker served queue 'gpu' under key prefix '${prefix}'`);
+      expect((err as Error).message).toContain(`no worker has ever served queue 'gpu' under key prefix '${prefix}'`);
       expect((err as Error).message).toContain('--queues gpu');
     } finally {
       await general.stop({ timeoutMs: 2_000 });

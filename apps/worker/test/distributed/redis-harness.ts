@@ -1,4 +1,5 @@
 import type { RunOptions, RunResult, Workflow } from '@graflow/core';
+import { RunKeys } from '@graflow/core/redis';
 import { sharedRedis, uniquePrefix } from '@graflow/testing';
 import { TaskWorker, type TaskWorkerOptions } from '@graflow/worker';
 
@@ -16,4 +17,11 @@ export async function withWorkers(label: string, count: number, options: Partial
       await Promise.all(workers.map((w) => w.stop({ timeoutMs: 2_000 })));
     },
   };
+}
+
+/** The epoch a run claimed (part of its job ids), read from the run's own hash. */
+export async function runEpoch(redis: { hget(key: string, field: string): Promise<string | null> }, prefix: string, runId: string): Promise<string> {
+  const epoch = await redis.hget(new RunKeys(prefix, runId).meta, 'epoch');
+  if (!epoch) throw new Error(`run ${runId} has no epoch under ${prefix}`);
+  return epoch;
 }

@@ -6,6 +6,7 @@ import { scripted, type ScriptClient } from './scripts';
 export type Decision = 'succeeded' | 'failed';
 
 export enum RecordCode {
+  IndexOutOfRange = -2,
   NoBarrier = -1,
   Duplicate = 0,
   Pending = 1,
@@ -33,11 +34,17 @@ export interface BarrierMeta {
   done: number;
   ok: number;
   fail: number;
-  started: number;
   decided: Decision | '';
   decidedReason?: string;
+  decidedDetail?: string;
   dispatched: boolean;
   kind: string;
+}
+
+/** Who to tell when the group is decided: a producer's wake channel and the group's name there. */
+export interface WakeTarget {
+  channel: string;
+  message: string;
 }
 
 /** Policy spec to the barrier's (kind, param); critical ids become branch indexes. */
@@ -52,34 +59,42 @@ export function policyArgs(spec: PolicySpec, members: string[]): { kind: string;
 export class Barrier {
   private readonly redis: ScriptClient;
 
-  constructor(redis: Redis, readonly keys: BarrierKeys, private readonly ttlSeconds: number) {
+  constructor(
+    redis: Redis,
+    readonly keys: BarrierKeys,
+    private readonly ttlSeconds: number,
+    /** The producer waiting on this group, if any (a nested group's waiter is its parent job). */
+    readonly wake?: WakeTarget,
+  ) {
     this.redis = scripted(redis);
   }
 
   /** Creates the barrier; false when it already existed. */
   async init(total: number, spec: PolicySpec, members: string[], groupId: string): Promise<boolean> {
     const { kind, param } = policyArgs(spec, members);
-    return (await this.redis.graflowBarrierInit(this.keys.meta, total, kind, param, this.ttlSeconds, groupId)) === 1;
+    const { meta, outcomes, runKeys } = this.keys;
+    return (await this.redis.graflowBarrierInit(meta, outcomes, runKeys, total, kind, param, this.ttlSeconds, groupId)) === 1;
   }
 
   /** Records a branch outcome; with `resultOf`, an ok payload is also stored as that node's result. */
   async record(index: number, status: 'ok' | 'fail', payload: Buffer, resultOf = ''): Promise<RecordResult> {
     const [code, done, ok, fail, decided] = await this.redis.graflowBarrierRecord(
-      this.keys.meta, this.keys.outcomes, this.keys.wake, this.keys.results, index, status, payload, this.ttlSeconds, resultOf,
+      this.keys.meta, this.keys.outcomes, this.keys.results,
+      index, status, payload, this.ttlSeconds, resultOf, this.wake?.channel ?? '', this.wake?.message ?? '',
     );
     return { code, done, ok, fail, decided: decided as Decision | '' };
   }
 
   /** Decides from outside the record script; true when this call decided. */
-  async decide(decision: Decision, reason: string): Promise<boolean> {
-    return (await this.redis.graflowBarrierDecide(this.keys.meta, this.keys.wake, decision, reason, this.ttlSeconds)) === 1;
+  async decide(decision: Decision, reason: string, detail = ''): Promise<boolean> {
+    return (await this.redis.graflowBarrierDecide(this.keys.meta, decision, reason, detail, this.wake?.channel ?? '', this.wake?.message ?? '')) === 1;
   }
 
   async meta(): Promise<BarrierMeta | undefined> {
     return parseMeta(await this.redis.hgetall(this.keys.meta));
   }
 
-  /** A branch's first look, in one call: the barrier, whether `index` is recorded; bumps `started`. */
+  /** A redelivered branch's first look, in one call: the barrier, and whether `index` is recorded. */
   async lookup(index: number): Promise<{ meta: BarrierMeta | undefined; recorded: boolean }> {
     const [recorded, ...flat] = await this.redis.graflowBarrierLookup(this.keys.meta, this.keys.outcomes, index);
     const fields: Record<string, string> = {};
@@ -112,9 +127,9 @@ function parseMeta(m: Record<string, string>): BarrierMeta | undefined {
     done: Number(m.done),
     ok: Number(m.ok),
     fail: Number(m.fail),
-    started: Number(m.started),
     decided: (m.decided ?? '') as Decision | '',
     ...(m.decidedReason ? { decidedReason: m.decidedReason } : {}),
+    ...(m.decidedDetail ? { decidedDetail: m.decidedDetail } : {}),
     dispatched: m.dispatched === '1',
     kind: m.kind ?? '',
   };

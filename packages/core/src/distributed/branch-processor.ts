@@ -4,33 +4,39 @@ import { errorMessage, GraflowError, WorkflowCancelledError } from '../errors';
 import { LocalGroupExecutor } from '../engine/local-group-executor';
 import { Runner } from '../engine/runner';
 import type { Graph } from '../graph/types';
-import { groupInstance, type GroupInstance, type RunLimits } from './group-instance';
+import { groupInstance, type GroupInstance } from './group-instance';
 import type { BranchJobData } from './job-data';
 import { NestedGroupExecutor } from './nested-executor';
 import { errorSummary } from './outcomes';
 import type { BranchInfo, ProcessorContext } from './processor-context';
+import { keepRunAlive } from './run-keepalive';
 
 /** Runs one branch job: at most one outcome per branch reaches the barrier, whatever happens. */
 export async function processBranch(ctx: ProcessorContext, job: Job, token: string | undefined, data: BranchJobData): Promise<unknown> {
   const graph = await ctx.loadGraphOrRecord(data);
   const group = ctx.groupOf(graph, data.groupId, job.id!);
-  const limits: RunLimits = ctx.limitsOf(data);
-  const instance = groupInstance(ctx.runtime, graph, group, data.runId, data.groupKey, limits);
+  const instance = groupInstance(ctx.runtime, graph, group, ctx.runOf(data), data.groupKey);
   // Listen for cancellation before looking at the barrier, so no cancel can slip in between.
   const controller = new AbortController();
   const unregister = ctx.options.cancels.add(data.cancelKeys, controller);
+  const release = keepRunAlive(ctx.runtime, instance.run);
   try {
-    const { meta, recorded } = await instance.barrier.lookup(data.branchIndex);
-    if (!meta) throw new UnrecoverableError(`the barrier of group '${data.groupId}' (run ${data.runId}) is gone (expired, or a key prefix mismatch)`);
-    // A redelivered branch whose outcome is already recorded is done; it is never counted twice.
-    if (recorded) return { nodeId: data.nodeId, ok: true, replayed: true };
-    if (meta.decided || controller.signal.aborted) {
-      const skipped = encodeValue(errorSummary(new Error('skipped: the group was already decided')), 'error', limits.maxPayloadBytes);
+    // A job's first start cannot have an outcome yet; only a redelivery or a retry looks first.
+    if ((job.attemptsStarted ?? 0) > 1 || job.attemptsMade > 0) {
+      const { meta, recorded } = await instance.barrier.lookup(data.branchIndex);
+      if (!meta) throw new UnrecoverableError(`the barrier of group '${data.groupId}' (run ${data.runId}) is gone (expired, or a key prefix mismatch)`);
+      // A redelivered branch whose outcome is already recorded is done; it is never counted twice.
+      if (recorded) return { nodeId: data.nodeId, ok: true, replayed: true };
+      if (meta.decided) controller.abort();
+    }
+    if (controller.signal.aborted) {
+      const skipped = encodeValue(errorSummary(new Error('skipped: the group was already decided')), 'error', instance.limits.maxPayloadBytes);
       await ctx.afterRecord(instance, await instance.barrier.record(data.branchIndex, 'fail', skipped));
       return { nodeId: data.nodeId, ok: false, skipped: true };
     }
     return await runBranch(ctx, { job, token, data, graph, instance, controller });
   } finally {
+    release();
     unregister();
   }
 }
@@ -55,7 +61,7 @@ async function runBranch(ctx: ProcessorContext, run: BranchRun): Promise<unknown
     const runner = new Runner({
       runId: data.runId,
       state: runtime.runState(data.runId, limits),
-      executors: { local: new LocalGroupExecutor(), redis: new NestedGroupExecutor(runtime, job, token, data, limits) },
+      executors: { local: new LocalGroupExecutor(), redis: new NestedGroupExecutor(runtime, job, token, data, instance.run) },
       defaultBackend: 'redis',
       journal: runtime.journal(data.runId, data.path, limits, {
         // On a job's first start nothing can be journaled yet: skip the reads.

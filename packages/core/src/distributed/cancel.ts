@@ -62,7 +62,7 @@ export async function cancelGroup(runtime: RedisRuntime, instance: GroupInstance
   const removals: Promise<unknown>[] = [];
   for (let i = 0; i < instance.group.members.length; i++) {
     if (recorded.has(i)) continue;
-    removals.push(runtime.queueFor(branchQueueOf(instance, i)).remove(branchJobId(instance.runId, instance.groupKey, i)).catch(() => 0));
+    removals.push(runtime.queueFor(branchQueueOf(instance, i)).remove(branchJobId(instance.runId, instance.run.epoch, instance.groupKey, i)).catch(() => 0));
   }
   await Promise.all(removals);
 }

@@ -1,18 +1,17 @@
 import type { FlowJob } from 'bullmq';
 import type { Graph, GroupNode } from '../graph/types';
-import { branchQueueOf, groupInstance, type GroupInstance, type RunLimits } from './group-instance';
+import { branchQueueOf, groupInstance, type GroupInstance, type RunRef } from './group-instance';
 import { branchJobId, cancelKey, DEFAULT_QUEUE, groupKeyOf } from './keys';
 import { JOB_PAYLOAD_VERSION, jobDisplayName, type BranchJobData, type GroupJobData, type GroupTimeoutJobData } from './job-data';
 import type { RedisRuntime } from './redis-runtime';
 
 export interface DispatchInput {
   runtime: RedisRuntime;
-  runId: string;
+  run: RunRef;
   graph: Graph;
   group: GroupNode;
   /** Scope path of the group instance (`.../groupId@visit`). */
   path: string;
-  limits: RunLimits;
   /** Cancel keys of enclosing distributed groups. */
   outerCancelKeys: string[];
   /** The branch job that starts a nested group; its children then include this group. */
@@ -25,13 +24,17 @@ export interface DispatchInput {
  * nothing twice.
  */
 export async function dispatchGroup(input: DispatchInput): Promise<GroupInstance> {
-  const { runtime, runId, graph, group, path, limits } = input;
-  const instance = groupInstance(runtime, graph, group, runId, groupKeyOf(path), limits);
+  const { runtime, run: runRef, graph, group, path } = input;
+  const { runId, epoch, limits } = runRef;
+  const instance = groupInstance(runtime, graph, group, runRef, groupKeyOf(path));
   const created = await instance.barrier.init(group.members.length, group.policy, group.members, group.id);
   // An existing barrier means a re-run reached this group: dispatch again only if the flow never went out.
   if (!created && (await instance.barrier.meta())?.dispatched) return instance;
   const graphHash = await runtime.graphHash(graph);
-  const run = { v: JOB_PAYLOAD_VERSION, runId, graphHash, groupId: group.id, groupKey: instance.groupKey, ttl: limits.ttlSeconds, maxPayloadBytes: limits.maxPayloadBytes } as const;
+  const run = {
+    v: JOB_PAYLOAD_VERSION, runId, epoch, graphHash, groupId: group.id, groupKey: instance.groupKey, ttl: limits.ttlSeconds, maxPayloadBytes: limits.maxPayloadBytes,
+    ...(runRef.notify ? { notify: runRef.notify } : {}),
+  } as const;
   const cancelKeys = [...input.outerCancelKeys, cancelKey(runId, instance.groupKey)];
   const retention = { age: limits.ttlSeconds };
   const children: FlowJob[] = group.members.map((memberId, index) => {
@@ -45,7 +48,7 @@ export async function dispatchGroup(input: DispatchInput): Promise<GroupInstance
       name: jobDisplayName(data),
       queueName: branchQueueOf(instance, index),
       data,
-      opts: { jobId: branchJobId(runId, instance.groupKey, index), ...retry, ignoreDependencyOnFailure: true, removeOnComplete: retention, removeOnFail: retention },
+      opts: { jobId: branchJobId(runId, epoch, instance.groupKey, index), ...retry, ignoreDependencyOnFailure: true, removeOnComplete: retention, removeOnFail: retention },
     };
   });
   const data: GroupJobData = { ...run, kind: 'group', branches: group.members.length, ...(group.name ? { name: group.name } : {}) };

@@ -1,18 +1,28 @@
 import type { Graph, GroupNode } from '../graph/types';
 import { Barrier } from './barrier';
 import { branchQueue } from './branch-queue';
-import { DEFAULT_QUEUE, groupJobId } from './keys';
+import { cancelKey, DEFAULT_QUEUE, groupJobId } from './keys';
 import type { RedisRuntime } from './redis-runtime';
 import type { RunLimits } from './redis-run-state';
 
 export type { RunLimits };
 
 
+/** What identifies a run to its jobs: id, claim epoch, limits, and who waits on its groups. */
+export interface RunRef {
+  runId: string;
+  epoch: string;
+  limits: RunLimits;
+  /** The waiting producer's wake channel; absent for nested groups (their waiter is a job). */
+  notify?: string;
+}
+
 /** One dispatched instance of a group in a run: its barrier and its BullMQ identity. */
 export interface GroupInstance {
   group: GroupNode;
   /** Absent when the graph could not be loaded (expired, corrupt): members are then `#<index>`. */
   graph?: Graph;
+  run: RunRef;
   runId: string;
   groupKey: string;
   barrier: Barrier;
@@ -20,16 +30,24 @@ export interface GroupInstance {
   limits: RunLimits;
 }
 
-export function groupInstance(runtime: RedisRuntime, graph: Graph | undefined, group: GroupNode, runId: string, groupKey: string, limits: RunLimits): GroupInstance {
+export function groupInstance(runtime: RedisRuntime, graph: Graph | undefined, group: GroupNode, run: RunRef, groupKey: string): GroupInstance {
+  const { runId, limits } = run;
+  const wake = run.notify ? { channel: run.notify, message: cancelKey(runId, groupKey) } : undefined;
   return {
     group,
-    graph,
+    ...(graph ? { graph } : {}),
+    run,
     runId,
     groupKey,
-    barrier: new Barrier(runtime.redis, runtime.keys(runId).barrier(groupKey), limits.ttlSeconds),
-    jobId: groupJobId(runId, groupKey),
+    barrier: new Barrier(runtime.redis, runtime.keys(runId).barrier(groupKey), limits.ttlSeconds, wake),
+    jobId: groupJobId(runId, run.epoch, groupKey),
     limits,
   };
+}
+
+/** The run a job belongs to, as its data names it (limits under the worker's ceiling). */
+export function runOfJob(data: { runId: string; epoch: string; notify?: string }, limits: RunLimits): RunRef {
+  return { runId: data.runId, epoch: data.epoch, limits, ...(data.notify ? { notify: data.notify } : {}) };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { encodeValue } from '../codec/value-codec';
+import { BranchStalledError } from '../errors';
 import type { Graph, GroupNode } from '../graph/types';
 import { cancelGroup } from './cancel';
 import { groupInstance, stubGroup } from './group-instance';
@@ -19,7 +20,7 @@ export async function processGroup(ctx: ProcessorContext, job: Job, data: GroupJ
   const { runtime } = ctx;
   const loaded = await loadGraphOrNothing(ctx, data.graphHash);
   const group: GroupNode = loaded ? ctx.groupOf(loaded, data.groupId, job.id!) : stubGroup(data.groupId, data.branches);
-  const instance = groupInstance(runtime, loaded, group, data.runId, data.groupKey, ctx.limitsOf(data));
+  const instance = groupInstance(runtime, loaded, group, ctx.runOf(data), data.groupKey);
   let meta = await instance.barrier.meta();
   if (!meta) throw new UnrecoverableError(`the barrier of group '${data.groupId}' (run ${data.runId}) is gone`);
   if (!meta.decided) {
@@ -32,8 +33,7 @@ export async function processGroup(ctx: ProcessorContext, job: Job, data: GroupJ
     }
     for (let i = 0; i < group.members.length; i++) {
       if (recorded.has(i)) continue;
-      const reason = reasons.get(i) || 'the branch job ended without reporting an outcome (removed, or stalled too many times)';
-      const payload = encodeValue(errorSummary(new Error(reason)), 'error', instance.limits.maxPayloadBytes);
+      const payload = encodeValue(errorSummary(endedWithoutOutcome(group.members[i]!, reasons.get(i))), 'error', instance.limits.maxPayloadBytes);
       await ctx.afterRecord(instance, await instance.barrier.record(i, 'fail', payload));
     }
     meta = await instance.barrier.meta();
@@ -46,6 +46,15 @@ export async function processGroup(ctx: ProcessorContext, job: Job, data: GroupJ
   const detail = summary.failed.map((f) => `${f.taskId}: ${f.error}`).join('; ') || meta!.decidedReason || 'decided failed';
   throw new UnrecoverableError(`parallel group '${data.groupId}' failed: ${detail}`);
 }
+
+/** Why a branch job ended without recording an outcome, as the error its group reports. */
+function endedWithoutOutcome(memberId: string, reason: string | undefined): Error {
+  if (reason && STALLED_OUT.test(reason)) return new BranchStalledError(memberId, reason);
+  return new Error(reason || 'the branch job ended without reporting an outcome (it was removed)');
+}
+
+/** BullMQ's failedReason for a job moved to failed by its stalled-job check. */
+const STALLED_OUT = /stalled more than allowable limit/i;
 
 /** The graph, or undefined when it is gone or corrupt: finalizing must still close the barrier. */
 async function loadGraphOrNothing(ctx: ProcessorContext, hash: string): Promise<Graph | undefined> {
@@ -61,7 +70,7 @@ async function loadGraphOrNothing(ctx: ProcessorContext, hash: string): Promise<
 export async function processGroupTimeout(ctx: ProcessorContext, job: Job, data: GroupTimeoutJobData): Promise<unknown> {
   const graph = await ctx.loadGraph(data.graphHash);
   const group = ctx.groupOf(graph, data.groupId, job.id!);
-  const instance = groupInstance(ctx.runtime, graph, group, data.runId, data.groupKey, ctx.limitsOf(data));
+  const instance = groupInstance(ctx.runtime, graph, group, ctx.runOf(data), data.groupKey);
   if (await instance.barrier.decide('failed', 'timeout')) await cancelGroup(ctx.runtime, instance);
   return { groupId: data.groupId, timedOut: true };
 }

@@ -11,6 +11,10 @@ export const JOB_PAYLOAD_VERSION = 2;
 interface RunScopedJob {
   v: typeof JOB_PAYLOAD_VERSION;
   runId: string;
+  /** Random tag of the run's claim; part of every job id of the run (see `groupJobId`). */
+  epoch: string;
+  /** Pub/sub channel of the producer waiting on this group, when one waits (not nested groups). */
+  notify?: string;
   graphHash: string;
   groupId: string;
   groupKey: string;
@@ -46,7 +50,7 @@ export interface GroupTimeoutJobData extends RunScopedJob {
 export type JobData = BranchJobData | GroupJobData | GroupTimeoutJobData;
 export type JobKind = JobData['kind'];
 
-const STRING_FIELDS = ['runId', 'graphHash', 'groupId', 'groupKey'] as const;
+const STRING_FIELDS = ['runId', 'epoch', 'graphHash', 'groupId', 'groupKey'] as const;
 const KINDS: readonly JobKind[] = ['branch', 'group', 'group-timeout'];
 
 /** The policy spec is not needed by workers (the barrier holds it); kept for operators. */
@@ -66,6 +70,7 @@ export function parseJobData(jobId: string, data: unknown): JobData {
   for (const f of STRING_FIELDS) {
     if (typeof d[f] !== 'string' || d[f] === '') throw new MalformedJobError(jobId, `field '${f}' must be a non-empty string`);
   }
+  if (d.notify !== undefined && typeof d.notify !== 'string') throw new MalformedJobError(jobId, "field 'notify' must be a string");
   positiveInt(jobId, d, 'ttl', 1);
   positiveInt(jobId, d, 'maxPayloadBytes', 1);
   if (d.kind === 'branch') {

@@ -38,9 +38,23 @@ export function groupKeyOf(scopePath: string): string {
 export interface BarrierKeys {
   meta: string;
   outcomes: string;
-  wake: string;
   /** The run's results hash, written with a lone-task branch's outcome. */
   results: string;
+  /** The run's set of keys that follow its TTL. */
+  runKeys: string;
+}
+
+/**
+ * Pub/sub channel of one producer client: the barrier tells it here when a group it waits on is
+ * decided, so any number of waiting groups share one subscriber connection.
+ */
+export function wakeChannel(prefix: string, clientId: string): string {
+  return `${prefix}:wake:${clientId}`;
+}
+
+/** Sorted set of the workers serving one queue, by last heartbeat (see worker-heartbeat.lua). */
+export function workersKey(prefix: string, queue: string): string {
+  return `${prefix}:workers:${queue}`;
 }
 
 /**
@@ -52,6 +66,16 @@ export class RunKeys {
 
   constructor(readonly prefix: string, readonly runId: string) {
     this.base = `${prefix}:run:${runId}`;
+  }
+
+  /** The run's own hash: status, name, createdAt, epoch, ttl (see run-claim.lua). */
+  get meta(): string {
+    return `${this.base}:meta`;
+  }
+
+  /** The set of the run's keys that follow its TTL (see run-touch.lua). */
+  get runKeys(): string {
+    return `${this.base}:keys`;
   }
 
   get results(): string {
@@ -76,15 +100,19 @@ export class RunKeys {
 
   barrier(groupKey: string): BarrierKeys {
     const b = `${this.base}:group:${groupKey}`;
-    return { meta: `${b}:meta`, outcomes: `${b}:outcomes`, wake: `${b}:wake`, results: this.results };
+    return { meta: `${b}:meta`, outcomes: `${b}:outcomes`, results: this.results, runKeys: this.runKeys };
   }
 }
 
-/** BullMQ job ids (no ':' allowed): deterministic, so re-dispatching a group is idempotent. */
-export function groupJobId(runId: string, groupKey: string): string {
-  return `${runId}-${groupKey}`;
+/**
+ * BullMQ job ids (no ':' allowed): deterministic within a run, so re-dispatching a group is
+ * idempotent; the run's epoch (a random tag of its claim) keeps a later run that reuses an
+ * expired run id from colliding with jobs the earlier one left behind.
+ */
+export function groupJobId(runId: string, epoch: string, groupKey: string): string {
+  return `${runId}-${epoch}-${groupKey}`;
 }
 
-export function branchJobId(runId: string, groupKey: string, index: number): string {
-  return `${runId}-${groupKey}-b${index}`;
+export function branchJobId(runId: string, epoch: string, groupKey: string, index: number): string {
+  return `${runId}-${epoch}-${groupKey}-b${index}`;
 }

@@ -2,7 +2,7 @@ import { WaitingChildrenError, type Job } from 'bullmq';
 import type { BranchRunner, GroupExecutor, Scope } from '../engine/scope';
 import type { GroupNode } from '../graph/types';
 import { dispatchGroup } from './dispatch-group';
-import type { RunLimits } from './group-instance';
+import type { RunRef } from './group-instance';
 import { settleDecided } from './outcomes';
 import type { BranchJobData } from './job-data';
 import type { RedisRuntime } from './redis-runtime';
@@ -20,17 +20,17 @@ export class NestedGroupExecutor implements GroupExecutor {
     private readonly job: Job,
     private readonly token: string | undefined,
     private readonly data: BranchJobData,
-    private readonly limits: RunLimits,
+    private readonly run: RunRef,
   ) {}
 
   async executeGroup(group: GroupNode, scope: Scope, _runBranch: BranchRunner): Promise<Record<string, unknown>> {
     const instance = await dispatchGroup({
       runtime: this.runtime,
-      runId: this.data.runId,
+      // The waiter of a nested group is this job (waiting-children), not the producer.
+      run: { runId: this.run.runId, epoch: this.run.epoch, limits: this.run.limits },
       graph: scope.graph,
       group,
       path: scope.path,
-      limits: this.limits,
       outerCancelKeys: this.data.cancelKeys,
       parent: { id: this.job.id!, queue: this.job.queueQualifiedName },
     });
@@ -44,6 +44,6 @@ export class NestedGroupExecutor implements GroupExecutor {
         meta = await instance.barrier.meta();
       }
     }
-    return settleDecided(instance, meta!.decided as 'succeeded' | 'failed', meta!.decidedReason, this.runtime.prefix);
+    return settleDecided(instance, meta!);
   }
 }

@@ -1,7 +1,7 @@
 import { decodeValue } from '../codec/value-codec';
-import { GroupTimeoutError, NoWorkerActivityError, ParallelGroupError, type BranchFailure } from '../errors';
+import { GroupTimeoutError, NoWorkerActivityError, ParallelGroupError, type BranchFailure, type NoWorkerObservation } from '../errors';
 import { decidePolicy, describePolicy } from '../policies/policy';
-import type { Decision } from './barrier';
+import type { BarrierMeta, Decision } from './barrier';
 import type { GroupInstance } from './group-instance';
 
 /** Outcomes recorded before the decision, by member id (late ones are left out). */
@@ -28,16 +28,17 @@ export async function applyCustomPolicy(instance: GroupInstance): Promise<Decisi
 }
 
 /** The group's value once decided, or the error its decision means. */
-export async function settleDecided(instance: GroupInstance, decision: Decision, reason: string | undefined, prefix: string): Promise<Record<string, unknown>> {
+export async function settleDecided(instance: GroupInstance, meta: Pick<BarrierMeta, 'decided' | 'decidedReason' | 'decidedDetail'>): Promise<Record<string, unknown>> {
   const { succeeded, failed } = await readOutcomes(instance);
   const { group } = instance;
-  if (decision === 'succeeded') {
+  const reason = meta.decidedReason;
+  if (meta.decided === 'succeeded') {
     return Object.fromEntries(group.members.filter((m) => m in succeeded).map((m) => [m, succeeded[m]]));
   }
   if (reason === 'timeout') {
     throw new GroupTimeoutError(group.id, group.timeoutMs ?? 0, group.members.filter((m) => !(m in succeeded) && !failed.some((f) => f.taskId === m)));
   }
-  if (reason === 'no-worker') throw new NoWorkerActivityError(group.id, prefix, 0);
+  if (reason === 'no-worker') throw new NoWorkerActivityError(parseObservation(meta.decidedDetail, group.id));
   const order = (id: string) => group.members.indexOf(id);
   failed.sort((a, b) => order(a.taskId) - order(b.taskId));
   throw new ParallelGroupError(group.id, failed, group.members.filter((m) => m in succeeded), describePolicy(group.policy));
@@ -58,4 +59,15 @@ export function errorSummary(err: unknown): { name: string; message: string; cod
     return { name: err.name, message: err.message, ...(typeof code === 'string' ? { code } : {}) };
   }
   return { name: 'Error', message: String(err) };
+}
+
+/** The observation a producer stored when it decided 'no-worker' (see ProducerGroupExecutor). */
+function parseObservation(detail: string | undefined, groupId: string): NoWorkerObservation {
+  try {
+    const parsed = JSON.parse(detail ?? '') as NoWorkerObservation;
+    if (typeof parsed.queue === 'string' && typeof parsed.keyPrefix === 'string') return parsed;
+  } catch {
+    // fall through: an older or foreign decision
+  }
+  return { groupId, keyPrefix: '?', queue: '?', waitedMs: 0 };
 }

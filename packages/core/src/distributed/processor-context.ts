@@ -4,9 +4,9 @@ import type { RunnerHooks } from '../engine/scope';
 import type { Graph, GroupNode } from '../graph/types';
 import { encodeValue } from '../codec/value-codec';
 import { isGraflowError } from '../errors';
-import { Barrier, RecordCode, type RecordResult } from './barrier';
+import { RecordCode, type RecordResult } from './barrier';
 import { cancelGroup, type CancelRegistry } from './cancel';
-import type { GroupInstance, RunLimits } from './group-instance';
+import { groupInstance, runOfJob, stubGroup, type GroupInstance, type RunRef } from './group-instance';
 import type { BranchJobData, JobData } from './job-data';
 import { cancelChannel, cancelKey } from './keys';
 import { applyCustomPolicy, errorSummary } from './outcomes';
@@ -69,24 +69,27 @@ export class ProcessorContext {
       return await this.loadGraph(data.graphHash);
     } catch (err) {
       if (!isUnloadableGraph(err)) throw err;
-      const barrier = new Barrier(this.runtime.redis, this.runtime.keys(data.runId).barrier(data.groupKey), data.ttl);
-      const payload = encodeValue(errorSummary(err), 'error summary', this.limitsOf(data).maxPayloadBytes);
-      const rec = await barrier.record(data.branchIndex, 'fail', payload);
+      const instance = groupInstance(this.runtime, undefined, stubGroup(data.groupId, data.branchIndex + 1), this.runOf(data), data.groupKey);
+      const payload = encodeValue(errorSummary(err), 'error summary', instance.limits.maxPayloadBytes);
+      const rec = await instance.barrier.record(data.branchIndex, 'fail', payload);
       if (rec.code === RecordCode.DecidedFailure) await this.runtime.redis.publish(cancelChannel(this.runtime.prefix), cancelKey(data.runId, data.groupKey));
       throw err;
     }
   }
 
-  /** The producer's limits from the job, under this worker's ceiling. */
-  limitsOf(data: JobData): RunLimits {
+  /** The run a job belongs to, with the producer's limits under this worker's ceiling. */
+  runOf(data: JobData): RunRef {
     const ceiling = this.options.maxPayloadBytesCeiling ?? Number.MAX_SAFE_INTEGER;
-    return { ttlSeconds: data.ttl, maxPayloadBytes: Math.min(data.maxPayloadBytes, ceiling) };
+    return runOfJob(data, { ttlSeconds: data.ttl, maxPayloadBytes: Math.min(data.maxPayloadBytes, ceiling) });
   }
 
   /** After an outcome is recorded: apply a custom policy, and cancel the rest on failure. */
   async afterRecord(instance: GroupInstance, rec: RecordResult): Promise<void> {
     if (rec.code === RecordCode.NoBarrier) {
       throw new UnrecoverableError(`the barrier of group '${instance.group.id}' is gone (run keys expired, or the key prefix was flushed)`);
+    }
+    if (rec.code === RecordCode.IndexOutOfRange) {
+      throw new MalformedJobError(instance.jobId, `branch index outside group '${instance.group.id}' (a forged or corrupt job); nothing was recorded`);
     }
     const decided = rec.code === RecordCode.Pending ? await applyCustomPolicy(instance) : undefined;
     if (rec.code === RecordCode.DecidedFailure || decided === 'failed') await cancelGroup(this.runtime, instance);

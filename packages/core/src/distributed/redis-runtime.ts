@@ -1,17 +1,16 @@
 import { FlowProducer, Queue } from 'bullmq';
+import { LRUCache } from 'lru-cache';
 import type { Redis } from 'ioredis';
 import { GraphStore } from '@graflow/store';
 import type { Graph } from '../graph/types';
 import type { ResolvedRedisConfig } from '../options/run-options';
-import type { GroupExecutor } from '../engine/scope';
 import { connectChecked, createRedisClient } from './connection';
+import { bounded } from '../util/signals';
 import { DEFAULT_QUEUE, RunKeys } from './keys';
 import { RedisJournal, RedisRunState, type JournalOptions, type RunLimits } from './redis-run-state';
-import { ProducerGroupExecutor } from './producer-executor';
 
-export interface RuntimeSettings extends RunLimits {
+export interface RuntimeSettings {
   connectTimeoutMs: number;
-  noWorkerTimeoutMs: number;
 }
 
 /**
@@ -20,9 +19,13 @@ export interface RuntimeSettings extends RunLimits {
  */
 export class RedisRuntime {
   private flowProducer?: FlowProducer;
-  private readonly queues = new Map<string, Queue>();
+  /**
+   * Queue handles by name, bounded: names come from graphs, and a worker must not grow without
+   * limit on graphs that name thousands of queues. An evicted handle is closed (its connection is
+   * shared, so closing releases only listeners).
+   */
+  private readonly queues = new LRUCache<string, Queue>({ max: 64, dispose: (queue) => void queue.close().catch(() => undefined) });
   private readonly graphHashes = new WeakMap<Graph, Promise<string>>();
-  private readonly blockingClients = new Set<Redis>();
 
   private constructor(
     readonly config: ResolvedRedisConfig,
@@ -50,7 +53,8 @@ export class RedisRuntime {
   }
 
   journal(runId: string, branchPath: string, limits: RunLimits, options: JournalOptions = {}): RedisJournal {
-    return new RedisJournal(this.redis, this.keys(runId).journal(branchPath), limits, options);
+    const keys = this.keys(runId);
+    return new RedisJournal(this.redis, keys.journal(branchPath), keys.runKeys, limits, options);
   }
 
   /** Saves a graph once per graph object (lazy upload: only when a distributed group starts). */
@@ -93,27 +97,20 @@ export class RedisRuntime {
     return queue;
   }
 
-  /** A connection for one blocking wait (BLPOP); closed by `releaseBlocking` or `close`. */
-  blockingClient(): Redis {
-    const client = this.redis.duplicate();
-    client.on('error', () => undefined);
-    this.blockingClients.add(client);
-    return client;
-  }
-
-  releaseBlocking(client: Redis): void {
-    this.blockingClients.delete(client);
-    client.disconnect();
-  }
-
-  producerExecutor(runId: string, limits: RunLimits): GroupExecutor {
-    return new ProducerGroupExecutor(this, runId, limits);
-  }
-
+  /**
+   * Closes the BullMQ handles and the connection. Bounded: while Redis is unreachable a graceful
+   * QUIT would wait for it, so after a short grace the connection is dropped.
+   */
   async close(): Promise<void> {
-    for (const c of this.blockingClients) c.disconnect();
-    this.blockingClients.clear();
-    await Promise.allSettled([this.flowProducer?.close(), ...[...this.queues.values()].map((q) => q.close())]);
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    const handles = [this.flowProducer?.close(), ...[...this.queues.values()].map((q) => q.close())];
+    if (this.redis.status === 'ready') {
+      await bounded((async () => {
+        await Promise.allSettled(handles);
+        await this.redis.quit();
+      })(), 2_000);
+    } else {
+      for (const h of handles) h?.catch(() => undefined);
+    }
+    this.redis.disconnect();
   }
 }

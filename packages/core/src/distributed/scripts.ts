@@ -1,36 +1,34 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Redis } from 'ioredis';
+import * as generated from '../generated/lua-scripts';
 
-// src/distributed and dist/distributed sit at the same depth, so this resolves in both.
-const LUA_DIR = join(__dirname, '..', '..', 'lua');
-
-function lua(name: string): string {
-  return readFileSync(join(LUA_DIR, `${name}.lua`), 'utf8');
-}
-
-/** Every Lua script of ours (each file's header documents its KEYS, ARGV and returns). */
-const SCRIPTS = {
-  graflowBarrierInit: { numberOfKeys: 1, lua: lua('barrier-init') },
-  graflowBarrierRecord: { numberOfKeys: 4, lua: lua('barrier-record') },
-  graflowBarrierDecide: { numberOfKeys: 2, lua: lua('barrier-decide') },
-  graflowBarrierLookup: { numberOfKeys: 2, lua: lua('barrier-lookup') },
-  graflowChannelIncr: { numberOfKeys: 2, lua: lua('channel-incr') },
-};
-
-/** A client with our scripts as typed commands. Wrappers compute the key order; callers don't. */
+/**
+ * Our Lua scripts as typed commands on a client. The scripts are compiled into the build
+ * (`scripts/compile-lua.js`); each file's header documents its KEYS, ARGV and returns. Callers
+ * go through the typed wrappers (`Barrier`, `RunKeys`-based helpers), which name every key.
+ */
 export type ScriptClient = Redis & {
-  graflowBarrierInit(meta: string, ...argv: Array<string | number>): Promise<number>;
-  graflowBarrierRecord(meta: string, outcomes: string, wake: string, results: string, ...argv: Array<string | number | Buffer>): Promise<[number, number, number, number, string]>;
-  graflowBarrierDecide(meta: string, wake: string, ...argv: Array<string | number>): Promise<number>;
+  graflowBarrierInit(meta: string, outcomes: string, runKeys: string, total: number, kind: string, param: string, ttl: number, groupId: string): Promise<number>;
+  graflowBarrierRecord(
+    meta: string, outcomes: string, results: string,
+    index: number, status: string, payload: Buffer, ttl: number, nodeId: string, channel: string, message: string,
+  ): Promise<[number, number, number, number, string]>;
+  graflowBarrierDecide(meta: string, decision: string, reason: string, detail: string, channel: string, message: string): Promise<number>;
   graflowBarrierLookup(meta: string, outcomes: string, index: number): Promise<[number, ...Array<string | number>]>;
-  graflowChannelIncr(value: string, index: string, by: number, name: string, ttlMs: string | number, runTtlSeconds: number): Promise<number>;
+  graflowChannelAppend(value: string, index: string, runKeys: string, payload: Buffer, name: string, ttlMs: string | number, runTtlSeconds: number): Promise<number>;
+  graflowChannelIncr(value: string, index: string, runKeys: string, by: number, name: string, ttlMs: string | number, runTtlSeconds: number): Promise<number>;
+  graflowRunClaim(meta: string, runKeys: string, ttl: number, status: string, name: string, epoch: string, ...otherKeys: string[]): Promise<[number, string, string?]>;
+  graflowRunTouch(runKeys: string, ttl: number): Promise<number>;
+  graflowWorkerHeartbeat(workers: string, workerId: string, retainMs: number, backMs: number): Promise<number>;
+  graflowWorkersAlive(workers: string, staleMs: number): Promise<[number, string, number]>;
 };
 
+const SCRIPTS = Object.values(generated);
+
+/** The client, with every script defined on it once (EVALSHA, falling back to EVAL). */
 export function scripted(redis: Redis): ScriptClient {
   const client = redis as ScriptClient;
-  for (const [name, def] of Object.entries(SCRIPTS)) {
-    if (typeof (client as unknown as Record<string, unknown>)[name] !== 'function') client.defineCommand(name, def);
+  for (const { name, numberOfKeys, lua } of SCRIPTS) {
+    if (typeof (client as unknown as Record<string, unknown>)[name] !== 'function') client.defineCommand(name, { numberOfKeys, lua });
   }
   return client;
 }

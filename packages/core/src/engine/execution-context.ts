@@ -4,7 +4,8 @@ import { MemoryRunState } from '../channels/memory-channel';
 import { GraphDefinitionError, WorkflowCancelledError } from '../errors';
 import type { Graph } from '../graph/types';
 import { resolveRunOptions, type ResolvedRunOptions, type RunOptions } from '../options/run-options';
-import { RedisRuntime } from '../distributed/redis-runtime';
+import { raceSignal } from '../util/signals';
+import { loadRedisBackend } from './load-redis';
 import { LocalGroupExecutor } from './local-group-executor';
 import { Runner } from './runner';
 import type { GroupExecutor } from './scope';
@@ -48,31 +49,46 @@ export class ExecutionContext {
 
   async execute<T = unknown>(): Promise<RunResult<T>> {
     const opts = this.options;
-    const runId = opts.runId ?? randomUUID();
-    const runtime = opts.redis && opts.channelBackend === 'redis' ? await RedisRuntime.connect(opts.redis, { ...opts, ttlSeconds: opts.runTtlSeconds }) : undefined;
+    if (!opts.client && !opts.redis) return this.runGraph<T>(opts.runId ?? randomUUID(), new MemoryRunState());
+    const client = opts.client ?? (await loadRedisBackend().connectClient(opts.redis!, opts.clientOptions));
     try {
-      const limits = { ttlSeconds: opts.runTtlSeconds, maxPayloadBytes: opts.maxPayloadBytes };
-      const state: RunState = runtime ? runtime.runState(runId, limits) : new MemoryRunState();
-      const executors: Partial<Record<'local' | 'redis', GroupExecutor>> = { local: new LocalGroupExecutor() };
-      if (runtime) executors.redis = runtime.producerExecutor(runId, limits);
-      const runAbort = new AbortController();
-      const runner = new Runner({
-        runId,
-        state,
-        executors,
-        defaultBackend: opts.queueBackend === 'redis' ? 'redis' : 'local',
-        runAbort,
+      const session = await client.openRun(this.graph, {
+        ...(opts.runId ? { runId: opts.runId } : {}),
+        limits: { ttlSeconds: opts.runTtlSeconds, maxPayloadBytes: opts.maxPayloadBytes },
+        noWorkerTimeoutMs: opts.noWorkerTimeoutMs,
       });
-      const root = opts.startNode ?? this.graph.root;
-      const output = await runner.runRoot(
-        { graph: this.graph, nodeId: root },
-        { graph: this.graph, path: '', signal: runAbort.signal, visits: new Map() },
-      );
+      try {
+        const result = await this.runGraph<T>(session.runId, session.state, session.executor, session.signal);
+        await session.finish('succeeded');
+        return result;
+      } catch (err) {
+        await session.finish(err instanceof WorkflowCancelledError ? 'cancelled' : 'failed');
+        throw err;
+      }
+    } finally {
+      if (!opts.client) await client.close();
+    }
+  }
+
+  /** Walks the graph from the start node; `outage` aborts the run when Redis stays away. */
+  private async runGraph<T>(runId: string, state: RunState, redis?: GroupExecutor, outage?: AbortSignal): Promise<RunResult<T>> {
+    const opts = this.options;
+    const runAbort = new AbortController();
+    const signal = outage ? AbortSignal.any([runAbort.signal, outage]) : runAbort.signal;
+    const runner = new Runner({
+      runId,
+      state,
+      executors: { local: new LocalGroupExecutor(), ...(redis ? { redis } : {}) },
+      defaultBackend: opts.queueBackend === 'redis' ? 'redis' : 'local',
+      runAbort,
+    });
+    const root = opts.startNode ?? this.graph.root;
+    const work = (async () => {
+      const output = await runner.runRoot({ graph: this.graph, nodeId: root }, { graph: this.graph, path: '', signal, visits: new Map() });
       const control = await state.getControl();
       if (control?.kind === 'cancelled') throw new WorkflowCancelledError(control.reason);
       return { runId, output: output as T, results: await state.results() };
-    } finally {
-      await runtime?.close();
-    }
+    })();
+    return outage ? await raceSignal(work, outage) : await work;
   }
 }

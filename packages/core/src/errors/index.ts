@@ -11,7 +11,10 @@ export {
   ResultNotFoundError,
   GraflowConnectionError,
   NoWorkerActivityError,
+  RunIdInUseError,
+  BarrierGoneError,
+  BranchStalledError,
   MalformedJobError,
   PayloadTooLargeError,
 } from './runtime-errors';
-export type { BranchFailure } from './runtime-errors';
+export type { BranchFailure, NoWorkerObservation } from './runtime-errors';

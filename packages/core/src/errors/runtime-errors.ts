@@ -80,21 +80,101 @@ export class ResultNotFoundError extends GraflowError {
   }
 }
 
-/** Redis could not be reached at run start; names host:port and the key prefix. */
+/**
+ * Redis could not be reached: at connect (within `connectTimeoutMs`), or during a run for longer
+ * than `redisUnavailableTimeoutMs`. Names host:port and the key prefix; the cause is ioredis'.
+ */
 export class GraflowConnectionError extends GraflowError {
-  constructor(readonly address: string, readonly keyPrefix: string, cause?: unknown) {
+  constructor(readonly address: string, readonly keyPrefix: string, cause?: unknown, message?: string) {
     const why = cause instanceof Error ? `: ${cause.message}` : '';
-    super('REDIS_UNREACHABLE', `cannot reach Redis at ${address} (key prefix '${keyPrefix}')${why}`, { cause });
+    super('REDIS_UNREACHABLE', message ?? `cannot reach Redis at ${address} (key prefix '${keyPrefix}')${why}`, { cause });
+  }
+
+  /** A run stopped waiting because Redis stayed away too long. */
+  static unavailable(address: string, keyPrefix: string, timeoutMs: number): GraflowConnectionError {
+    return new GraflowConnectionError(
+      address,
+      keyPrefix,
+      undefined,
+      `Redis at ${address} (key prefix '${keyPrefix}') was unreachable for ${timeoutMs} ms (redisUnavailableTimeoutMs); ` +
+        'the run stopped waiting. Work already done stays in Redis until the run\'s TTL; run it again once Redis is back',
+    );
   }
 }
 
-/** A queue the group needs had no connected worker for too long; usually a key prefix mismatch. */
+/** What the producer observed when it gave up on a queue (see `NoWorkerActivityError`). */
+export interface NoWorkerObservation {
+  groupId: string;
+  keyPrefix: string;
+  queue: string;
+  /** How long the group waited with no live worker on the queue. */
+  waitedMs: number;
+  /** The Redis database the producer looked in. */
+  db?: number;
+  /** The last worker seen serving the queue, when one ever was, and how long ago. */
+  lastWorker?: string;
+  lastSeenAgoMs?: number;
+}
+
+/**
+ * A queue the group needs had no live worker for `noWorkerTimeoutMs`. The message says what was
+ * seen: workers that served the queue and are gone, or none ever (a prefix, database or queue
+ * mismatch, or no worker started).
+ */
 export class NoWorkerActivityError extends GraflowError {
-  constructor(readonly groupId: string, readonly keyPrefix: string, readonly waitedMs: number, readonly queue = 'tasks') {
+  readonly groupId: string;
+  readonly keyPrefix: string;
+  readonly queue: string;
+  readonly waitedMs: number;
+
+  constructor(readonly observation: NoWorkerObservation) {
+    const { groupId, keyPrefix, queue, waitedMs, db, lastWorker, lastSeenAgoMs } = observation;
+    const where = `queue '${queue}' under key prefix '${keyPrefix}'${db ? ` in database ${db}` : ''}`;
+    const flags = `--redis-key-prefix ${keyPrefix}${queue === 'tasks' ? '' : ` --queues ${queue}`}`;
     super(
       'NO_WORKER_ACTIVITY',
-      `no worker served queue '${queue}' under key prefix '${keyPrefix}' for ${waitedMs} ms while parallel group '${groupId}' ` +
-        `waited on it; start workers with --redis-key-prefix ${keyPrefix}${queue === 'tasks' ? '' : ` --queues ${queue}`}`,
+      lastWorker
+        ? `parallel group '${groupId}' waited ${waitedMs} ms with no live worker on ${where}: workers served it before ` +
+            `(last seen: ${lastWorker}, ${Math.round((lastSeenAgoMs ?? 0) / 1000)} s ago) and are gone; restart them or find out why they stopped`
+        : `parallel group '${groupId}' waited ${waitedMs} ms and no worker has ever served ${where}; ` +
+            `start workers with ${flags} on the same Redis${db ? ` and database (${db})` : ''}`,
+    );
+    this.groupId = groupId;
+    this.keyPrefix = keyPrefix;
+    this.queue = queue;
+    this.waitedMs = waitedMs;
+  }
+}
+
+/** A run id is still in use under the prefix: ids name one run for the run's whole TTL. */
+export class RunIdInUseError extends GraflowError {
+  constructor(readonly runId: string, readonly keyPrefix: string, readonly status: string) {
+    super(
+      'RUN_ID_IN_USE',
+      `run id '${runId}' is already used under key prefix '${keyPrefix}' (status: ${status || 'unknown'}); ` +
+        'a run id names one run until its keys expire (runTtlSeconds): omit runId for a fresh one, or use getRun() to follow that run',
+    );
+  }
+}
+
+/** A group's barrier vanished while the run waited on it (keys flushed or evicted). */
+export class BarrierGoneError extends GraflowError {
+  constructor(readonly groupId: string, readonly runId: string, readonly keyPrefix: string) {
+    super(
+      'BARRIER_GONE',
+      `the barrier of parallel group '${groupId}' (run ${runId}) disappeared from Redis under key prefix '${keyPrefix}' while the run waited; ` +
+        'its keys were deleted or evicted (check FLUSHDB/FLUSHALL and maxmemory-policy: use noeviction)',
+    );
+  }
+}
+
+/** A branch's worker stopped (killed, crashed, or a blocked event loop) more times than allowed. */
+export class BranchStalledError extends GraflowError {
+  constructor(readonly taskId: string, detail: string) {
+    super(
+      'BRANCH_STALLED',
+      `branch '${taskId}' was abandoned by its worker more often than maxStalledCount allows (${detail}); it is not run again. ` +
+        'Find out why workers die (OOM kills, crashes, a blocked event loop), or raise --max-stalled-count (GRAFLOW_MAX_STALLED_COUNT)',
     );
   }
 }

@@ -1,4 +1,6 @@
 import { InvalidOptionError } from '../errors';
+import type { GraflowClient } from '../distributed/producer/graflow-client';
+import { CLIENT_OPTION_DEFAULTS, resolveClientOptions, type ResolvedClientOptions } from './client-options';
 
 /** Redis connection and namespace (the seed's `config`). */
 export interface RedisConfig {
@@ -33,7 +35,16 @@ export interface RunOptions {
   channelBackend?: Backend;
   /** Where parallel groups run. @defaultValue 'memory' (in-process) */
   queueBackend?: Backend;
+  /**
+   * Redis to connect to for this run alone (a shorthand for `client`: the run connects, and closes
+   * when it ends). Give either `config` or `client`.
+   */
   config?: RedisConfig;
+  /**
+   * A long-lived client from `connect(config)`, shared by the runs of a process. With a client,
+   * `queueBackend` defaults to 'redis'.
+   */
+  client?: GraflowClient;
   /** @defaultValue a random UUID */
   runId?: string;
   /** A distributed group with no worker activity and no connected worker fails after this. @defaultValue 60000 */
@@ -42,8 +53,10 @@ export interface RunOptions {
   runTtlSeconds?: number;
   /** Largest encoded result or channel value. @defaultValue 16 MiB */
   maxPayloadBytes?: number;
-  /** How long the run waits for Redis at start before failing. @defaultValue 5000 */
+  /** With `config`: how long the run waits for Redis at start before failing. @defaultValue 5000 */
   connectTimeoutMs?: number;
+  /** With `config`: how long the run rides out a Redis outage before failing. @defaultValue 30000 */
+  redisUnavailableTimeoutMs?: number;
 }
 
 export interface ResolvedRedisConfig {
@@ -63,11 +76,13 @@ export interface ResolvedRunOptions {
   channelBackend: Backend;
   queueBackend: Backend;
   redis?: ResolvedRedisConfig;
+  client?: GraflowClient;
   runId?: string;
   noWorkerTimeoutMs: number;
   runTtlSeconds: number;
   maxPayloadBytes: number;
-  connectTimeoutMs: number;
+  /** How a run given `config` connects. */
+  clientOptions: ResolvedClientOptions;
 }
 
 export const RUN_OPTION_DEFAULTS = {
@@ -75,11 +90,20 @@ export const RUN_OPTION_DEFAULTS = {
   noWorkerTimeoutMs: 60_000,
   runTtlSeconds: 86_400,
   maxPayloadBytes: 16 * 1024 * 1024,
-  connectTimeoutMs: 5_000,
+  connectTimeoutMs: CLIENT_OPTION_DEFAULTS.connectTimeoutMs,
+  redisUnavailableTimeoutMs: CLIENT_OPTION_DEFAULTS.redisUnavailableTimeoutMs,
   redis: { host: '127.0.0.1', port: 6379, db: 0, tls: false, keyPrefix: 'graflow' },
 };
 
-const KNOWN = ['startNode', 'channelBackend', 'queueBackend', 'config', 'runId', 'noWorkerTimeoutMs', 'runTtlSeconds', 'maxPayloadBytes', 'connectTimeoutMs', 'graph'];
+const KNOWN = [
+  'startNode', 'channelBackend', 'queueBackend', 'config', 'client', 'runId', 'noWorkerTimeoutMs', 'runTtlSeconds', 'maxPayloadBytes',
+  'connectTimeoutMs', 'redisUnavailableTimeoutMs', 'graph',
+];
+
+/** A client from `connect()` (checked by shape: the class is loaded lazily, with Redis). */
+function isClient(value: unknown): value is GraflowClient {
+  return typeof value === 'object' && value !== null && typeof (value as GraflowClient).openRun === 'function' && typeof (value as GraflowClient).close === 'function';
+}
 
 function backend(name: string, value: unknown): Backend | undefined {
   if (value === undefined) return undefined;
@@ -130,7 +154,13 @@ export function resolveRunOptions(options: RunOptions = {}): ResolvedRunOptions 
   for (const key of Object.keys(options)) {
     if (!KNOWN.includes(key)) throw new InvalidOptionError(key, (options as Record<string, unknown>)[key], `one of ${KNOWN.join(', ')}`);
   }
-  const queueBackend = backend('queueBackend', options.queueBackend) ?? RUN_OPTION_DEFAULTS.queueBackend;
+  if (options.client !== undefined) {
+    if (!isClient(options.client)) throw new InvalidOptionError('client', options.client, 'a client from connect()');
+    for (const conflict of ['config', 'connectTimeoutMs', 'redisUnavailableTimeoutMs'] as const) {
+      if (options[conflict] !== undefined) throw new InvalidOptionError(conflict, options[conflict], `nothing when client is given (the client was connected with its own; pass them to connect())`);
+    }
+  }
+  const queueBackend = backend('queueBackend', options.queueBackend) ?? (options.client ? 'redis' : RUN_OPTION_DEFAULTS.queueBackend);
   const channelBackend = backend('channelBackend', options.channelBackend) ?? queueBackend;
   if (queueBackend === 'redis' && channelBackend === 'memory') {
     throw new InvalidOptionError('channelBackend', channelBackend, "'redis' when queueBackend is 'redis' (workers cannot see an in-process channel)");
@@ -141,8 +171,12 @@ export function resolveRunOptions(options: RunOptions = {}): ResolvedRunOptions 
     noWorkerTimeoutMs: int('noWorkerTimeoutMs', options.noWorkerTimeoutMs, RUN_OPTION_DEFAULTS.noWorkerTimeoutMs),
     runTtlSeconds: int('runTtlSeconds', options.runTtlSeconds, RUN_OPTION_DEFAULTS.runTtlSeconds),
     maxPayloadBytes: int('maxPayloadBytes', options.maxPayloadBytes, RUN_OPTION_DEFAULTS.maxPayloadBytes),
-    connectTimeoutMs: int('connectTimeoutMs', options.connectTimeoutMs, RUN_OPTION_DEFAULTS.connectTimeoutMs),
+    clientOptions: resolveClientOptions({
+      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+      ...(options.redisUnavailableTimeoutMs !== undefined ? { redisUnavailableTimeoutMs: options.redisUnavailableTimeoutMs } : {}),
+    }, ''),
   };
+  if (options.client) out.client = options.client;
   if (options.startNode !== undefined) out.startNode = options.startNode;
   if (options.runId !== undefined) {
     if (typeof options.runId !== 'string' || !/^[A-Za-z0-9_.-]{1,128}$/.test(options.runId)) {
@@ -150,7 +184,7 @@ export function resolveRunOptions(options: RunOptions = {}): ResolvedRunOptions 
     }
     out.runId = options.runId;
   }
-  if (options.config !== undefined || queueBackend === 'redis' || channelBackend === 'redis') {
+  if (!options.client && (options.config !== undefined || queueBackend === 'redis' || channelBackend === 'redis')) {
     out.redis = resolveRedisConfig(options.config);
   }
   return out;

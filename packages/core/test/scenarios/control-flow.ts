@@ -1,6 +1,4 @@
-import {
-  chain, CycleLimitExceededError, GotoOutOfBranchError, parallel, ParallelGroupError, task, workflow, WorkflowCancelledError, type TaskContext,
-} from '@graflow/core';
+import { chain, CycleLimitExceededError, GotoOutOfBranchError, parallel, ParallelGroupError, task, workflow, WorkflowCancelledError, type TaskContext } from '@graflow/core';
 import type { HarnessFactory } from './harness';
 
 export function controlFlowScenarios(harness: HarnessFactory): void {

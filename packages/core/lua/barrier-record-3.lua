@@ -5,26 +5,36 @@
   KEYS[1] meta      barrier hash (see barrier-init)
   KEYS[2] outcomes  hash: branch index -> status .. ":" .. payload, status one of ok | fail, or
                     lateok | latefail for outcomes that arrived after the decision
-  KEYS[3] wake      list the producer blocks on (BLPOP); gets the decision once
-  KEYS[4] results   the run's results hash (node id -> msgpack value)
-  ARGV[1] index     branch index within the group
+  KEYS[3] results   the run's results hash (node id -> msgpack value)
+  ARGV[1] index     branch index within the group, 0 <= index < total
   ARGV[2] status    "ok" | "fail"
   ARGV[3] payload   msgpack of the branch value, or of the error summary
   ARGV[4] ttl       seconds
   ARGV[5] nodeId    when not "": also store ARGV[3] as this node's result, in the same step, so a
                     result is visible exactly when its branch is counted (lone-task branches)
+  ARGV[6] channel   pub/sub channel of the producer waiting on the group, or ""
+  ARGV[7] message   "<runId>/<groupKey>", what the waiter is told
 
   Returns { code, done, ok, fail, decided }
+    -2  index outside [0, total): a forged or corrupt job; nothing changed
     -1  no barrier (expired, or a key prefix mismatch)
      0  duplicate: this branch was already recorded; nothing changed
      1  recorded; the group is still pending
      2  recorded; this call decided success (every branch done)
      3  recorded; this call decided failure (the caller cancels what is left)
      4  recorded after the group was decided (late branch, ignored by the decision)
-  Events: RPUSH wake <decision> when this call decides.
+  Events: PUBLISH <channel> "<message>\n<decision>" when this call decides (see apply-decision).
 ]]
+--- @include "includes/policy-decision"
+--- @include "includes/apply-decision"
+
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return { -1, 0, 0, 0, '' }
+end
+local index = tonumber(ARGV[1])
+local total = tonumber(redis.call('HGET', KEYS[1], 'total'))
+if index == nil or index < 0 or index >= total or index ~= math.floor(index) then
+  return { -2, 0, 0, 0, '' }
 end
 local already = redis.call('HGET', KEYS[1], 'decided')
 local status = ARGV[2]
@@ -35,8 +45,8 @@ if redis.call('HSETNX', KEYS[2], ARGV[1], status .. ':' .. ARGV[3]) == 0 then
 end
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 if ARGV[5] ~= '' and ARGV[2] == 'ok' then
-  redis.call('HSET', KEYS[4], ARGV[5], ARGV[3])
-  redis.call('EXPIRE', KEYS[4], ARGV[4])
+  redis.call('HSET', KEYS[3], ARGV[5], ARGV[3])
+  redis.call('EXPIRE', KEYS[3], ARGV[4])
 end
 
 local done = redis.call('HINCRBY', KEYS[1], 'done', 1)
@@ -48,32 +58,14 @@ end
 local field = 'fail'
 if ARGV[2] == 'ok' then field = 'ok' end
 redis.call('HINCRBY', KEYS[1], field, 1)
-local m = redis.call('HMGET', KEYS[1], 'total', 'kind', 'param', 'decided', 'ok', 'fail')
-local total, kind, param = tonumber(m[1]), m[2], m[3]
-local ok, fail = tonumber(m[5]), tonumber(m[6])
+local m = redis.call('HMGET', KEYS[1], 'kind', 'param', 'ok', 'fail')
+local ok, fail = tonumber(m[3]), tonumber(m[4])
 
-local decision = ''
-if kind == 'strict' then
-  if fail > 0 then decision = 'failed' elseif done >= total then decision = 'succeeded' end
-elseif kind == 'best_effort' then
-  if done >= total then decision = 'succeeded' end
-elseif kind == 'atLeast' then
-  if total - fail < tonumber(param) then decision = 'failed' elseif done >= total then decision = 'succeeded' end
-elseif kind == 'critical' then
-  if ARGV[2] == 'fail' and string.find(param, ',' .. ARGV[1] .. ',', 1, true) then
-    decision = 'failed'
-  elseif done >= total then
-    decision = 'succeeded'
-  end
-end
--- kind == 'custom': the caller evaluates the registered policy and calls barrier-decide.
-
+local decision = policyDecision(m[1], m[2], total, done, fail, ARGV[1], ARGV[2])
 if decision == '' then
   return { 1, done, ok, fail, '' }
 end
-redis.call('HSET', KEYS[1], 'decided', decision)
-redis.call('RPUSH', KEYS[3], decision)
-redis.call('EXPIRE', KEYS[3], ARGV[4])
+applyDecision(KEYS[1], decision, '', '', ARGV[6], ARGV[7])
 if decision == 'succeeded' then
   return { 2, done, ok, fail, decision }
 end

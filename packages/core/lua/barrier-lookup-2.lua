@@ -1,5 +1,6 @@
 --[[
-  barrier-lookup: a branch's first look at its barrier, in one call.
+  barrier-lookup: a redelivered or retried branch's first look at its barrier, in one call. (A
+  branch job's first start skips it: nothing can be recorded for it yet.)
 
   KEYS[1] meta      barrier hash (see barrier-init)
   KEYS[2] outcomes  outcome hash (see barrier-record)
@@ -8,15 +9,11 @@
   Returns { recorded, meta... }
     recorded   1 when this branch's outcome is already recorded (a redelivery), else 0
     meta...    the meta hash as a flat field/value list; empty when the barrier does not exist
-  Side effect: HINCRBY meta started 1 when the barrier exists (the producer's watchdog reads it
-  as worker activity).
 ]]
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return { 0 }
 end
-redis.call('HINCRBY', KEYS[1], 'started', 1)
-local recorded = redis.call('HEXISTS', KEYS[2], ARGV[1])
-local out = { recorded }
+local out = { redis.call('HEXISTS', KEYS[2], ARGV[1]) }
 local meta = redis.call('HGETALL', KEYS[1])
 for i = 1, #meta do
   out[#out + 1] = meta[i]

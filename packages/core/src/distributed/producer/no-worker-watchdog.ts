@@ -1,0 +1,44 @@
+import type { NoWorkerObservation } from '../../errors';
+import type { GroupInstance } from '../group-instance';
+import type { GraflowClient } from './graflow-client';
+
+/**
+ * Tells a waiting group whose queue has had no live worker for the whole window. It reads the
+ * workers' heartbeats under the key prefix (so a producer on another database or prefix sees
+ * none, and ACL users need no CLIENT command); a fleet that is alive but busy is never a verdict.
+ */
+export class NoWorkerWatchdog {
+  constructor(
+    private readonly client: GraflowClient,
+    private readonly instance: GroupInstance,
+    private readonly queues: readonly string[],
+    private readonly windowMs: number,
+    private readonly startedAt: number,
+  ) {}
+
+  /** How soon a verdict could be due: the waiter looks again by then. */
+  nextLookInMs(): number {
+    return Math.max(250, Math.min(this.windowMs / 4, 5_000));
+  }
+
+  /** The observation to report when some queue has had no live worker for the window. */
+  async verdict(now: number): Promise<NoWorkerObservation | undefined> {
+    for (const queue of this.queues) {
+      const presence = await this.client.liveness.check(queue);
+      if (presence.alive > 0) continue;
+      const lastSeenAt = presence.lastSeenAgoMs === undefined ? -Infinity : now - presence.lastSeenAgoMs;
+      const since = Math.max(this.startedAt, lastSeenAt);
+      if (now - since < this.windowMs) continue;
+      const { config } = this.client.runtime;
+      return {
+        groupId: this.instance.group.id,
+        keyPrefix: config.keyPrefix,
+        queue,
+        waitedMs: now - since,
+        ...(config.db ? { db: config.db } : {}),
+        ...(presence.lastWorker ? { lastWorker: presence.lastWorker, lastSeenAgoMs: presence.lastSeenAgoMs } : {}),
+      };
+    }
+    return undefined;
+  }
+}

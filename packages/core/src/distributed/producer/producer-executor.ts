@@ -1,0 +1,79 @@
+import { BarrierGoneError } from '../../errors';
+import type { BranchRunner, GroupExecutor, Scope } from '../../engine/scope';
+import type { GroupNode } from '../../graph/types';
+import type { BarrierMeta } from '../barrier';
+import { cancelGroup } from '../cancel';
+import { dispatchGroup } from '../dispatch-group';
+import { branchQueueOf, type GroupInstance, type RunRef } from '../group-instance';
+import { cancelKey } from '../keys';
+import { settleDecided } from '../outcomes';
+import { bounded, raceSignal } from '../../util/signals';
+import type { GraflowClient } from './graflow-client';
+import { NoWorkerWatchdog } from './no-worker-watchdog';
+
+/**
+ * Longest time between two looks at a waiting group's barrier. Not a polling interval for the
+ * result (the deciding branch wakes the waiter at once through the client's channel): it bounds
+ * how late the waiter notices a wake-up lost in a reconnect, a passed deadline or a gone fleet.
+ */
+const LOOK_AGAIN_MS = 5_000;
+
+/**
+ * Runs a group on the worker fleet from the producer: dispatch one flow, then wait for the
+ * barrier's decision, woken through the client's shared channel.
+ */
+export class ProducerGroupExecutor implements GroupExecutor {
+  constructor(
+    private readonly client: GraflowClient,
+    private readonly run: RunRef,
+    private readonly noWorkerTimeoutMs: number,
+  ) {}
+
+  async executeGroup(group: GroupNode, scope: Scope, _runBranch: BranchRunner): Promise<Record<string, unknown>> {
+    const { runtime } = this.client;
+    const instance = await raceSignal(
+      dispatchGroup({ runtime, run: this.run, graph: scope.graph, group, path: scope.path, outerCancelKeys: [] }),
+      scope.signal,
+    );
+    const meta = await this.waitForDecision(instance, scope.signal);
+    if (meta.decided === 'failed') await raceSignal(cancelGroup(runtime, instance), scope.signal);
+    return await raceSignal(settleDecided(instance, meta), scope.signal);
+  }
+
+  private async waitForDecision(instance: GroupInstance, signal: AbortSignal): Promise<BarrierMeta> {
+    const { barrier, group } = instance;
+    const started = Date.now();
+    const deadline = group.timeoutMs === undefined ? Infinity : started + group.timeoutMs;
+    const queues = [...new Set(group.members.map((_, i) => branchQueueOf(instance, i)))];
+    const watchdog = new NoWorkerWatchdog(this.client, instance, queues, this.noWorkerTimeoutMs, started);
+    // Listen before the first look, so a decision between the two is not missed.
+    const wait = this.client.wakeups.register(cancelKey(instance.runId, instance.groupKey));
+    try {
+      for (;;) {
+        if (signal.aborted) {
+          // Give the group up (best effort, bounded: Redis may be the reason we stopped).
+          await bounded(barrier.decide('failed', 'cancelled').then(async (decided) => {
+            if (decided) await cancelGroup(this.client.runtime, instance);
+          }), 2_000);
+          throw signal.reason;
+        }
+        const meta = await raceSignal(barrier.meta(), signal);
+        if (!meta) throw new BarrierGoneError(group.id, instance.runId, this.client.keyPrefix);
+        if (meta.decided) return meta;
+        const now = Date.now();
+        if (now >= deadline) {
+          await raceSignal(barrier.decide('failed', 'timeout'), signal);
+          continue;
+        }
+        const gone = await raceSignal(watchdog.verdict(now), signal);
+        if (gone) {
+          await raceSignal(barrier.decide('failed', 'no-worker', JSON.stringify(gone)), signal);
+          continue;
+        }
+        await wait.next(Math.min(deadline - now, LOOK_AGAIN_MS, watchdog.nextLookInMs()), signal);
+      }
+    } finally {
+      wait.dispose();
+    }
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * `@graflow/core/redis`: the distributed building blocks under the user API, for the worker
+ * (`@graflow/worker`), the board and tools that read a namespace. Importing it loads bullmq and
+ * ioredis; the root `@graflow/core` does not until a run uses Redis.
+ *
+ * @example
+ * ```ts
+ * import { CancelRegistry, RedisRuntime, createJobProcessor } from '@graflow/core/redis';
+ * import { resolveRedisConfig } from '@graflow/core';
+ * import { Worker } from 'bullmq';
+ *
+ * const runtime = await RedisRuntime.connect(resolveRedisConfig({ keyPrefix: 'myapp-workflows' }), { connectTimeoutMs: 5_000 });
+ * const cancels = new CancelRegistry();
+ * const processor = createJobProcessor({ runtime, cancels, shutdownSignal: new AbortController().signal });
+ * new Worker('tasks', (job, token) => processor(job, token), { connection: runtime.redis, prefix: runtime.prefix });
+ * ```
+ */
+export { RedisRuntime } from './distributed/redis-runtime';
+export type { RuntimeSettings } from './distributed/redis-runtime';
+export { createJobProcessor } from './distributed/job-processor';
+export type { JobProcessorOptions, BranchInfo } from './distributed/job-processor';
+export { CancelRegistry, GroupCancelledError } from './distributed/cancel';
+export {
+  DEFAULT_QUEUE, assertQueueName, RunKeys, cancelChannel, cancelKey, groupKeyOf, groupJobId, branchJobId, wakeChannel, workersKey,
+} from './distributed/keys';
+export type { BarrierKeys } from './distributed/keys';
+export { Barrier, RecordCode } from './distributed/barrier';
+export type { BarrierMeta, BranchOutcome, RecordResult, Decision } from './distributed/barrier';
+export { createRedisClient, connectChecked, redisAddress } from './distributed/connection';
+export { parseJobData, jobDisplayName, JOB_PAYLOAD_VERSION } from './distributed/job-data';
+export type { BranchJobData, GroupJobData, GroupTimeoutJobData, JobData, JobKind } from './distributed/job-data';
+export { WorkerHeartbeat, QueueLiveness, HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_MS } from './distributed/worker-heartbeat';
+export { GraflowClient } from './distributed/producer/graflow-client';
+export { decodeValue, encodeValue } from './codec/value-codec';
