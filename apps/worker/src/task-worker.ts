@@ -77,7 +77,7 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
       connectTimeoutMs: RUN_OPTION_DEFAULTS.connectTimeoutMs,
       noWorkerTimeoutMs: RUN_OPTION_DEFAULTS.noWorkerTimeoutMs,
       ttlSeconds: RUN_OPTION_DEFAULTS.runTtlSeconds,
-      maxPayloadBytes: o.maxPayloadBytes,
+      maxPayloadBytes: o.maxPayloadBytes ?? RUN_OPTION_DEFAULTS.maxPayloadBytes,
     });
     this.subscriber = this.runtime.redis.duplicate();
     this.subscriber.on('error', () => undefined);
@@ -88,6 +88,7 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
       cancels: this.cancels,
       shutdownSignal: this.shutdown.signal,
       loadedModules: o.taskModules,
+      ...(o.maxPayloadBytes !== undefined ? { maxPayloadBytesCeiling: o.maxPayloadBytes } : {}),
       onGraphLoad: (hit) => this.emit('graph:cache', { hit }),
       onBranch: (event, info) => {
         const fields = { runId: info.runId, groupId: info.groupId, taskId: info.taskId, jobId: info.jobId };
@@ -120,6 +121,8 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
         lockDuration: o.lockDurationMs,
         stalledInterval: o.stalledIntervalMs,
         maxStalledCount: o.maxStalledCount,
+        // INFO is @dangerous: an ACL user limited to the prefix may not run it.
+        skipVersionCheck: true,
         name: o.workerId,
         autorun: false,
       });
