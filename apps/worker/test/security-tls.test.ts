@@ -43,6 +43,15 @@ describe('over TLS with a private CA and client certificates', () => {
     expect(result.results).toEqual({ s1: 1, s2: 2 });
   });
 
+  it('a rediss:// URL works with the CA and client certificate, for the producer and the worker', async () => {
+    const prefix = `${base}:url`;
+    const url = `rediss://127.0.0.1:${redis.port}/0`;
+    await spawnWorker({ args: ['--redis-url', url, ...fileFlags()] }, prefix);
+    const { tls } = tlsConfig();
+    const result = await runDistributed(prefix, () => sleepers(20, [1, 2]), { url, tls });
+    expect(result.results).toEqual({ s1: 1, s2: 2 });
+  });
+
   it('as an ACL user limited to the prefix: producer, worker and exporter', async () => {
     const prefix = `${base}:acl`;
     const user = ['--redis-username', USER.name];
