@@ -201,6 +201,7 @@ describe('worker command line', () => {
     [['--log-level', 'loud'], 'invalid value for --log-level: "loud" (expected one of debug, info, warn, error, silent)'],
     [['--metrics-port', '65536'], 'invalid value for --metrics-port: "65536"'],
     [['--lock-duration', '0'], 'invalid value for --lock-duration: "0"'],
+    [['--lock-duration', '50'], 'invalid value for --lock-duration: "50" (expected an integer from 100 to 2147483647)'],
     [['--stalled-interval', '-5'], 'invalid value for --stalled-interval: "-5"'],
     [['--redis-key-prefix', 'a b'], 'invalid value for --redis-key-prefix: "a b"'],
   ])('rejects %j naming the flag and the value', async (argv, expected) => {

@@ -6,7 +6,7 @@ import { TASK_WORKER_DEFAULTS } from '../task-worker-options';
 import { LOG_LEVELS, type LogLevel } from '../logging/json-logger';
 import { CliUsageError } from './errors';
 import { FlagReader, collectFlagInput, declareFlags, type FlagSpec, type RawFlagInput } from './flags';
-import { REDIS_FLAGS, resolveRedisFlags, type RedisFlagName } from './redis-flags';
+import { REDIS_FLAGS, resolveRedisFlags } from './redis-flags';
 
 /**
  * The one place that knows the command line: every flag, its environment variable, its default
@@ -134,18 +134,17 @@ export function resolveWorkerCliOptions(input: RawCliInput): ResolvedWorkerCliOp
   }
   const chosenPort = read.integer('metrics-port', 0, 65_535);
   const metricsPort = chosenPort ?? DEFAULTS.metricsPort;
-  const redisInput = Object.fromEntries(Object.keys(REDIS_FLAGS).flatMap((name) => (input[name as RedisFlagName] ? [[name, input[name as RedisFlagName]]] : [])));
   const maxPayloadBytes = read.integer('max-payload-bytes', 1, Number.MAX_SAFE_INTEGER);
   return {
     mode,
     workerId: read.text('worker-id') ?? `${hostname()}-${process.pid}`,
-    ...resolveRedisFlags(redisInput),
+    ...resolveRedisFlags(input),
     taskModules: mode === 'worker' ? taskModules : [],
     queues: queueNames(read) ?? [...DEFAULTS.queues],
     concurrency: read.integer('concurrency', 1, 10_000) ?? DEFAULTS.concurrency,
     gracefulShutdownTimeoutMs: Math.round((read.seconds('graceful-shutdown-timeout') ?? DEFAULTS.gracefulShutdownTimeoutS) * 1000),
-    lockDurationMs: read.integer('lock-duration', 1, 2 ** 31 - 1) ?? DEFAULTS.lockDurationMs,
-    stalledIntervalMs: read.integer('stalled-interval', 1, 2 ** 31 - 1) ?? DEFAULTS.stalledIntervalMs,
+    lockDurationMs: read.integer('lock-duration', 100, 2 ** 31 - 1) ?? DEFAULTS.lockDurationMs,
+    stalledIntervalMs: read.integer('stalled-interval', 100, 2 ** 31 - 1) ?? DEFAULTS.stalledIntervalMs,
     maxStalledCount: read.integer('max-stalled-count', 1, 1_000_000) ?? DEFAULTS.maxStalledCount,
     ...(maxPayloadBytes !== undefined ? { maxPayloadBytes } : {}),
     http: metricsPort === 0 ? null : { host: read.text('metrics-host') ?? DEFAULTS.metricsHost, port: metricsPort, portChosen: chosenPort !== undefined },
