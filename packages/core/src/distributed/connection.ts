@@ -26,9 +26,9 @@ export interface ClientOptions {
  * What every connection of ours sends, chosen so that an ACL user limited to the key prefix
  * (`~prefix* &prefix* +@all -@dangerous`, no CLIENT commands) can run all of it:
  * - no INFO: ioredis' ready check is off, and BullMQ's version check is skipped (BullMQ reads
- *   `skipVersionCheck` from the options of a client it is handed, and of its duplicates). A
- *   server still loading its AOF after a restart answers LOADING instead; that reconnects and
- *   resends the command, which is what the ready check was for.
+ *   `skipVersionCheck` from the options of a client it is handed, and of its duplicates). The
+ *   ready check waited out a server loading its data after a restart; a command that meets
+ *   LOADING now reconnects and is sent again instead.
  * - no CLIENT SETNAME or CLIENT SETINFO.
  */
 const ACL_FRIENDLY = {
