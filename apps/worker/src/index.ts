@@ -18,6 +18,7 @@ export type { ResolvedTaskWorkerOptions } from './task-worker-options';
 export type {
   Logger,
   RedisConnectionOptions,
+  RedisTlsOptions,
   TaskWorkerOptions,
   TaskWorkerMetrics,
   TaskEventInfo,
@@ -27,8 +28,14 @@ export type {
 } from './task-worker-api';
 // The operable shell: the CLI's options, JSON logs, metrics, and the ops HTTP server, for
 // embedding the worker in a process of your own.
-export { resolveWorkerCliOptions, parseWorkerCli, DEFAULTS as WORKER_CLI_DEFAULTS } from './cli/options';
+export { resolveWorkerCliOptions, parseWorkerCli, DEFAULTS as WORKER_CLI_DEFAULTS, WORKER_CLI_FLAGS } from './cli/options';
 export type { ResolvedWorkerCliOptions, RawCliInput, CliParseResult, CliProgram } from './cli/options';
+// The Redis flags and variables every Graflow CLI shares (the board uses them too).
+export { REDIS_FLAGS, resolveRedisFlags, parseRedisFlags } from './cli/redis-flags';
+export type { RedisFlagName, ResolvedRedisFlags } from './cli/redis-flags';
+export { declareFlags, collectFlagInput, FlagReader } from './cli/flags';
+export type { FlagSpec, FlagTable, FlagType, RawFlagInput } from './cli/flags';
+export { renderFlagTable } from './cli/flag-docs';
 export { CliUsageError, StartupError, ExitCode } from './cli/errors';
 export { createJsonLogger, LOG_LEVELS } from './logging/json-logger';
 export type { JsonLoggerOptions, LogLevel } from './logging/json-logger';
@@ -37,6 +44,7 @@ export type { ObservableWorker, WorkerEventSource } from './metrics/registry';
 export { QueueDepthProbe } from './metrics/queue-depth';
 export { startOpsHttpServer } from './http/server';
 export type { OpsHttpOptions, OpsHttpServer, Probe } from './http/server';
-export { connectedProbe, workerReadyProbe } from './http/probes';
+export { aliveProbe, readinessProbe, workerReadyProbe } from './http/probes';
+export type { ReadinessState } from './http/probes';
 export { installShutdownHandlers } from './cli/shutdown';
 export type { ShutdownOptions, ShutdownHandle } from './cli/shutdown';

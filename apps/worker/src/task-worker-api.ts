@@ -3,6 +3,7 @@
  * and the operable shell around it (CLI, metrics, health, logs). The shell subscribes to these
  * events instead of reaching into the worker, so metrics and logs are not sprinkled through it.
  */
+import type { RedisConfig } from '@graflow/core';
 
 /** Structured logger; the CLI supplies one that writes JSON lines. */
 export interface Logger {
@@ -12,6 +13,9 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
+/** A private CA, a client certificate and its key (PEM text), and the name to check. */
+export type RedisTlsOptions = Exclude<RedisConfig['tls'], boolean | undefined>;
+
 /** Redis connection settings shared by the producer, workers, board and exporter. */
 export interface RedisConnectionOptions {
   host?: string;
@@ -20,7 +24,8 @@ export interface RedisConnectionOptions {
   username?: string;
   password?: string;
   db?: number;
-  tls?: boolean;
+  /** `true`, or a private CA and a client certificate (see `RedisConfig.tls`). @defaultValue false */
+  tls?: boolean | RedisTlsOptions;
   /** host:port is a seed node of a Redis Cluster (the key prefix needs a `{hash tag}`). */
   cluster?: boolean;
 }
@@ -44,10 +49,19 @@ export interface TaskWorkerOptions {
   lockDurationMs?: number;
   /** How often BullMQ checks for stalled jobs, in ms. @defaultValue 30000 */
   stalledIntervalMs?: number;
+  /**
+   * How many times a branch is re-run after its worker died (its lock lapsed) before it fails as
+   * stalled too often, so a branch that kills every worker it lands on stops. @defaultValue 3
+   */
+  maxStalledCount?: number;
   /** How long `stop()` waits for in-flight tasks before aborting them, in ms. @defaultValue 30000 */
   gracefulShutdownTimeoutMs?: number;
   logger?: Logger;
-  /** Largest encoded branch value or channel write, in bytes. @defaultValue 16 MiB */
+  /**
+   * A ceiling, in bytes, on what this worker writes (branch values, channel writes): each job
+   * carries its producer's `maxPayloadBytes`, and the lower of the two applies.
+   * @defaultValue none: the producer's limit applies
+   */
   maxPayloadBytes?: number;
   /** The task modules this process loaded, named in `UnknownTaskError` messages. @defaultValue [] */
   taskModules?: string[];

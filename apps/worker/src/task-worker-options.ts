@@ -1,4 +1,4 @@
-import { InvalidOptionError, RUN_OPTION_DEFAULTS, type RedisConfig } from '@graflow/core';
+import { InvalidOptionError, type RedisConfig } from '@graflow/core';
 import { assertQueueName, DEFAULT_QUEUE } from '@graflow/core/redis';
 import type { Logger, TaskWorkerOptions } from './task-worker-api';
 
@@ -12,22 +12,34 @@ export interface ResolvedTaskWorkerOptions {
   stalledIntervalMs: number;
   maxStalledCount: number;
   gracefulShutdownTimeoutMs: number;
-  maxPayloadBytes: number;
+  /** Undefined: no ceiling of the worker's own, each job's limit applies. */
+  maxPayloadBytes?: number;
   logger?: Logger;
   taskModules: string[];
 }
 
-/** The defaults of `TaskWorkerOptions`, in one place. */
-export const TASK_WORKER_DEFAULTS = {
+/**
+ * The defaults of `TaskWorkerOptions`, in one place (the TSDoc of `TaskWorkerOptions` repeats
+ * them for readers of the types; a test keeps the two equal). The CLI's defaults come from here.
+ */
+export const TASK_WORKER_DEFAULTS = Object.freeze({
   keyPrefix: 'graflow',
   concurrency: 4,
   lockDurationMs: 30_000,
   stalledIntervalMs: 30_000,
-  // A branch whose worker died twice is failed (and reported to its barrier), not retried forever.
-  maxStalledCount: 2,
+  /**
+   * A worker dying mid-branch (OOM, node drain, SIGKILL) stalls its jobs; each is re-run up to
+   * this many times, then failed and reported instead of taking down worker after worker.
+   * @defaultValue 3
+   */
+  maxStalledCount: 3,
   gracefulShutdownTimeoutMs: 30_000,
-  maxPayloadBytes: RUN_OPTION_DEFAULTS.maxPayloadBytes,
-};
+});
+
+const KNOWN: ReadonlySet<string> = new Set([
+  ...Object.keys(TASK_WORKER_DEFAULTS),
+  'workerId', 'redis', 'queues', 'maxPayloadBytes', 'logger', 'taskModules',
+]);
 
 function int(option: string, value: unknown, fallback: number, min: number): number {
   if (value === undefined) return fallback;
@@ -35,8 +47,11 @@ function int(option: string, value: unknown, fallback: number, min: number): num
   return value;
 }
 
-/** Validates `TaskWorkerOptions` and fills the defaults. */
+/** Validates `TaskWorkerOptions` and fills the defaults; unknown keys are refused. */
 export function resolveTaskWorkerOptions(options: TaskWorkerOptions, defaultWorkerId: string): ResolvedTaskWorkerOptions {
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) throw new InvalidOptionError(key, (options as Record<string, unknown>)[key], `one of ${[...KNOWN].join(', ')}`);
+  }
   const d = TASK_WORKER_DEFAULTS;
   const keyPrefix = options.keyPrefix ?? d.keyPrefix;
   if (typeof keyPrefix !== 'string' || keyPrefix === '') throw new InvalidOptionError('keyPrefix', keyPrefix, 'a non-empty string');
@@ -50,11 +65,11 @@ export function resolveTaskWorkerOptions(options: TaskWorkerOptions, defaultWork
     queues: resolveQueues(options.queues),
     lockDurationMs: int('lockDurationMs', options.lockDurationMs, d.lockDurationMs, 100),
     stalledIntervalMs: int('stalledIntervalMs', options.stalledIntervalMs, d.stalledIntervalMs, 100),
-    maxStalledCount: d.maxStalledCount,
+    maxStalledCount: int('maxStalledCount', options.maxStalledCount, d.maxStalledCount, 1),
     gracefulShutdownTimeoutMs: int('gracefulShutdownTimeoutMs', options.gracefulShutdownTimeoutMs, d.gracefulShutdownTimeoutMs, 0),
-    maxPayloadBytes: int('maxPayloadBytes', options.maxPayloadBytes, d.maxPayloadBytes, 1),
     taskModules: [...(options.taskModules ?? [])],
   };
+  if (options.maxPayloadBytes !== undefined) out.maxPayloadBytes = int('maxPayloadBytes', options.maxPayloadBytes, 0, 1);
   if (options.logger) out.logger = options.logger;
   return out;
 }

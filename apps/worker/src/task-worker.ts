@@ -78,7 +78,7 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
       cancels: this.cancels,
       shutdownSignal: this.shutdown.signal,
       loadedModules: o.taskModules,
-      maxPayloadBytesCeiling: o.maxPayloadBytes,
+      ...(o.maxPayloadBytes !== undefined ? { maxPayloadBytesCeiling: o.maxPayloadBytes } : {}),
       onGraphLoad: (hit) => this.emit('graph:cache', { hit }),
       onBranch: (event, info) => {
         const fields = { runId: info.runId, groupId: info.groupId, taskId: info.taskId, jobId: info.jobId };
@@ -111,6 +111,8 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
         lockDuration: o.lockDurationMs,
         stalledInterval: o.stalledIntervalMs,
         maxStalledCount: o.maxStalledCount,
+        // INFO is @dangerous: an ACL user limited to the prefix may not run it.
+        skipVersionCheck: true,
         name: o.workerId,
         autorun: false,
       });

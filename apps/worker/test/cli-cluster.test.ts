@@ -15,7 +15,7 @@ describe('graflow-worker and graflow-exporter on a Redis Cluster (spawned)', () 
     cluster = await startRedisCluster(3);
     const seed = { host: cluster.host, port: cluster.port };
     const prefix = `{${uniquePrefix('cluster')}}:wf`;
-    const worker = await spawnWorker(seed, prefix, ['--redis-cluster', '--concurrency', '4']);
+    const worker = await spawnWorker({ args: ['--redis-cluster', '--redis-host', seed.host, '--redis-port', String(seed.port)] }, prefix);
     const exporterPort = await freePort();
     const exporter = new CliProcess(EXPORTER_BIN, [
       '--redis-cluster', '--redis-host', seed.host, '--redis-port', String(seed.port), '--redis-key-prefix', prefix,

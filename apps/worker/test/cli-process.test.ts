@@ -1,4 +1,4 @@
-import { freePort, uniquePrefix } from '@graflow/testing';
+import { freePort, sharedRedis, uniquePrefix } from '@graflow/testing';
 import { CliProcess, WORKER_BIN, killSpawned, runToExit, sharedRedisArgs } from './fixtures/cli';
 
 afterEach(killSpawned);
@@ -13,8 +13,11 @@ describe('graflow-worker start-up (spawned)', () => {
     expect(result.stdout).toMatch(/--redis-port\s+Redis port \[env: REDIS_PORT\]\s+\[string\] \[default: 6379\]/);
     expect(result.stdout).toMatch(/--concurrency[^\n]*\[env: MAX_CONCURRENT_TASKS\][^\n]*\[default: 4\]/);
     expect(result.stdout).toMatch(/--queues\s[^[]*\[env: GRAFLOW_QUEUES\]\s+\[array\] \[default: tasks\]/);
+    expect(result.stdout.replace(/\s+/g, ' ')).toMatch(/--max-stalled-count [^[]*\[env: GRAFLOW_MAX_STALLED_COUNT\] \[string\] \[default: 3\]/);
+    expect(result.stdout.replace(/\s+/g, ' ')).toMatch(/--redis-tls-ca PEM file [^[]*\[env: REDIS_TLS_CA\] \[string\]/);
     for (const flag of ['--worker-id', '--redis-key-prefix', '--tasks', '--graceful-shutdown-timeout', '--metrics-port',
-      '--redis-url', '--redis-password', '--redis-username', '--redis-tls', '--lock-duration', '--stalled-interval', '--log-level', '--exporter-only', '--queues']) {
+      '--redis-url', '--redis-password', '--redis-username', '--redis-tls', '--redis-tls-ca', '--redis-tls-cert', '--redis-tls-key',
+      '--lock-duration', '--stalled-interval', '--max-stalled-count', '--max-payload-bytes', '--log-level', '--exporter-only', '--queues']) {
       expect(result.stdout).toContain(flag);
     }
   });
@@ -86,9 +89,11 @@ describe('graflow-worker start-up (spawned)', () => {
   });
 
   it('loads CommonJS, .mjs and type-module .js task modules, logs their task ids, and stops on SIGTERM', async () => {
+    // A user's command line: no metrics port (the default, or a free one when it is taken).
+    const { host, port } = sharedRedis();
     const proc = new CliProcess(WORKER_BIN, [
       '--tasks', 'tasks.js', '--tasks', 'esm-tasks.mjs', '--tasks', './esm-type-module/tasks.js', '--worker-id', 'w-load',
-      ...redisArgs(uniquePrefix('load')),
+      '--redis-host', host, '--redis-port', String(port), '--redis-key-prefix', uniquePrefix('load'),
     ]);
     const registered = await proc.waitForLog('tasks registered');
     expect(registered).toMatchObject({

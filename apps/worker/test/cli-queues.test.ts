@@ -53,7 +53,7 @@ describe('graflow-worker --queues (spawned)', () => {
   it('runs gpu branches on the --queues gpu worker and the rest (and the group) on a default worker', async () => {
     const prefix = uniquePrefix('queues-pools');
     const [general, gpu] = await Promise.all([
-      spawnWorker(sharedRedis(), prefix, [...POOL_TASKS, '--worker-id', 'general']),
+      spawnWorker(sharedRedis(), prefix, [], { tasks: ['./pool-tasks.js'] }), // a user's defaults: the tasks queue
       spawnWorker(sharedRedis(), prefix, [...GPU, '--worker-id', 'gpu-1']),
     ]);
     const { output } = await runDistributed(prefix, mixedGroup);

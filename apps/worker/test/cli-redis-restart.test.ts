@@ -1,6 +1,7 @@
-import { startRedisServer, uniquePrefix, waitFor, type RedisServerHandle } from '@graflow/testing';
-import { killSpawned } from './fixtures/cli';
-import { FAST_RECOVERY, runDistributed, sleepers, spawnWorker } from './fixtures/worker';
+import { freePort, startRedisServer, uniquePrefix, waitFor, type RedisServerHandle } from '@graflow/testing';
+import { CliProcess, EXPORTER_BIN, killSpawned } from './fixtures/cli';
+import { httpGet } from './fixtures/http';
+import { runDistributed, sleepers, spawnWorker } from './fixtures/worker';
 
 let redis: RedisServerHandle | undefined;
 afterEach(async () => {
@@ -9,28 +10,42 @@ afterEach(async () => {
   redis = undefined;
 });
 
-describe('graflow-worker across a Redis restart (spawned)', () => {
-  it('resumes without a restart: /readyz goes 503 and recovers, and the running workflow completes', async () => {
+describe('graflow-worker and graflow-exporter across a Redis restart (spawned)', () => {
+  it('stay alive (/healthz 200) but not ready (/readyz 503) while Redis is down, recover on their own, and the running workflow completes', async () => {
     redis = await startRedisServer({ appendOnly: true });
     const target = { host: redis.host, port: redis.port };
     const prefix = uniquePrefix('restart');
-    const worker = await spawnWorker(target, prefix, ['--concurrency', '2', ...FAST_RECOVERY]);
-    expect(await worker.status('/readyz')).toBe(200);
+    const worker = await spawnWorker(target, prefix);
+    const exporterPort = await freePort();
+    const exporter = new CliProcess(EXPORTER_BIN, ['--redis-port', String(redis.port), '--redis-key-prefix', prefix, '--metrics-host', '127.0.0.1', '--metrics-port', String(exporterPort)]);
+    await exporter.waitForLog('exporter started');
+    const probes = async () => ({
+      worker: [await worker.status('/healthz'), await worker.status('/readyz')],
+      exporter: [(await httpGet(exporterPort, '/healthz')).status, (await httpGet(exporterPort, '/readyz')).status],
+    });
+    await waitFor(async () => (await probes()).exporter[1] === 200, { what: 'the exporter ready' });
+    expect(await probes()).toEqual({ worker: [200, 200], exporter: [200, 200] });
 
     const run = runDistributed(prefix, () => sleepers(1_500, [1, 2, 3, 4, 5, 6]), target);
     await worker.waitForActive(1);
     // A crash: with appendfsync always the AOF already holds every acknowledged write. (The
     // handle's stop() also removes the data directory, so it cannot precede restart().)
     await redis.kill();
-    await waitFor(async () => (await worker.status('/readyz')) === 503, { what: '/readyz 503 while Redis is down' });
-    expect(await worker.status('/healthz')).toBe(503);
+    // Liveness never depends on Redis: an orchestrator must not restart the processes for it.
+    await waitFor(async () => (await worker.status('/readyz')) === 503 && (await httpGet(exporterPort, '/readyz')).status === 503, { what: '/readyz 503 while Redis is down' });
+    expect(await probes()).toEqual({ worker: [200, 503], exporter: [200, 503] });
+    expect((await httpGet(worker.metricsPort, '/readyz')).body).toBe('redis disconnected\n');
+
     await redis.restart(); // same port and data directory: the AOF replays
-    await waitFor(async () => (await worker.status('/readyz')) === 200, { timeoutMs: 30_000, what: '/readyz 200 after Redis is back' });
-    expect(await worker.status('/healthz')).toBe(200);
+    await waitFor(async () => JSON.stringify(await probes()) === JSON.stringify({ worker: [200, 200], exporter: [200, 200] }), {
+      timeoutMs: 30_000,
+      what: '/readyz 200 after Redis is back',
+    });
 
     const result = await run;
     expect(result.results).toEqual({ s1: 1, s2: 2, s3: 3, s4: 4, s5: 5, s6: 6 });
-    expect(worker.proc.exit).toBeUndefined(); // the same process, never restarted
+    expect(worker.proc.exit).toBeUndefined(); // the same processes, never restarted
+    expect(exporter.exit).toBeUndefined();
     await waitFor(async () => (await worker.metric('graflow_queue_depth', { key_prefix: prefix, queue: 'tasks' })) === 0, { what: 'queue depth 0' });
   });
 });

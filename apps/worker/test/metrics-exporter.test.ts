@@ -21,6 +21,7 @@ describe('graflow-exporter (spawned)', () => {
       // Only the HPA metric: no task counters, no process metrics.
       expect(body.split('\n').filter((l) => l && !l.startsWith('#'))).toEqual([`graflow_queue_depth{key_prefix="${prefix}",queue="tasks"} 50`]);
       expect((await httpGet(metricsPort, '/healthz')).status).toBe(200);
+      expect((await httpGet(metricsPort, '/readyz')).status).toBe(200);
 
       exporter.signal('SIGTERM');
       expect(await exporter.waitForExit()).toEqual({ code: 0, signal: null });

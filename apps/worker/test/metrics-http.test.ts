@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { register as globalRegistry } from 'prom-client';
 import { sharedRedis, uniquePrefix, waitFor } from '@graflow/testing';
-import { connectedProbe, workerReadyProbe } from '../src/http/probes';
+import { workerReadyProbe } from '../src/http/probes';
 import { startOpsHttpServer, type OpsHttpServer } from '../src/http/server';
 import { QueueDepthProbe } from '../src/metrics/queue-depth';
 import { createRegistry, registerQueueDepth, registerWorkerMetrics } from '../src/metrics/registry';
@@ -29,7 +29,6 @@ describe('metrics registry and HTTP routes (in process, fake worker events)', ()
       host: '127.0.0.1',
       port: 0,
       registry,
-      health: connectedProbe(() => worker.connected),
       ready: workerReadyProbe(worker, () => shuttingDown),
     });
     return server;
@@ -84,19 +83,22 @@ describe('metrics registry and HTTP routes (in process, fake worker events)', ()
     ]);
   });
 
-  it('answers /healthz and /readyz from the worker state', async () => {
+  it('answers /healthz whenever the process answers, and /readyz from the worker state', async () => {
     const worker = new FakeWorker();
     const { port } = await serve(worker);
     const status = async (path: string) => (await httpGet(port, path)).status;
-    expect([await status('/healthz'), await status('/readyz')]).toEqual([503, 503]);
+    expect([await status('/healthz'), await status('/readyz')]).toEqual([200, 503]);
+    expect((await httpGet(port, '/readyz')).body).toBe('not started\n');
     await worker.start();
     expect([await status('/healthz'), await status('/readyz')]).toEqual([200, 200]);
+    // Redis away: not ready, but alive (an orchestrator must not restart the process for it).
     worker.connected = false;
-    expect([await status('/healthz'), await status('/readyz')]).toEqual([503, 503]);
-    expect((await httpGet(port, '/readyz')).body).toContain('redis disconnected');
+    expect([await status('/healthz'), await status('/readyz')]).toEqual([200, 503]);
+    expect((await httpGet(port, '/readyz')).body).toBe('redis disconnected\n');
     worker.connected = true;
     worker.emit('shutdown:begin', { timeoutMs: 1000 });
     expect([await status('/healthz'), await status('/readyz')]).toEqual([200, 503]);
+    expect((await httpGet(port, '/readyz')).body).toBe('shutting down\n');
     expect(await status('/nope')).toBe(404);
   });
 

@@ -10,7 +10,7 @@ afterEach(killSpawned);
 describe('graflow-worker /metrics after real runs (spawned)', () => {
   it('counts exactly the tasks that ran', async () => {
     const prefix = uniquePrefix('metrics-ok');
-    const worker = await spawnWorker(sharedRedis(), prefix, ['--concurrency', '4']);
+    const worker = await spawnWorker(sharedRedis(), prefix);
     const values = Array.from({ length: 10 }, (_, i) => i + 1);
     const result = await runDistributed(prefix, () => sleepers(20, values));
     expect(Object.keys(result.results as object)).toHaveLength(10);

@@ -44,7 +44,7 @@ export type { Graph, GraphNode, TaskNode, ChainNode, GroupNode, PolicySpec, Task
 export { resolveTaskOptions, TASK_OPTION_DEFAULTS } from './options/task-options';
 export type { TaskOptions } from './options/task-options';
 export { resolveRunOptions, resolveRedisConfig, RUN_OPTION_DEFAULTS } from './options/run-options';
-export type { RunOptions, RedisConfig, ResolvedRedisConfig, Backend } from './options/run-options';
+export type { RunOptions, RedisConfig, RedisTlsOptions, ResolvedRedisConfig, Backend } from './options/run-options';
 export {
   GraflowError,
   isGraflowError,
@@ -60,6 +60,7 @@ export {
   GotoOutOfBranchError,
   ResultNotFoundError,
   GraflowConnectionError,
+  RedisAccessError,
   NoWorkerActivityError,
   RunIdInUseError,
   BarrierGoneError,

@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import type { TlsCertificates } from './tls-certs';
 import { waitFor } from './wait';
 
 /** A `redis-server` child process owned by a test; stop only what you started. */
@@ -26,6 +28,21 @@ export interface RedisServerOptions {
   port?: number;
   /** Extra `redis-server` arguments, such as `['--cluster-enabled', 'yes']`. */
   extraArgs?: string[];
+  /**
+   * Serve only TLS on `port` (`--tls-port`, `--port 0`) with the server certificate, and require
+   * a client certificate signed by the same CA (`--tls-auth-clients yes`).
+   */
+  tls?: TlsCertificates;
+  /** ACL users created at start; the default user stays open for the test's own admin calls. */
+  aclUsers?: AclUser[];
+}
+
+/** One `user` line of the server's configuration. */
+export interface AclUser {
+  name: string;
+  password: string;
+  /** ACL rules, e.g. `['~app:*', '&app:*', '+@all', '-@dangerous']`. */
+  rules: string[];
 }
 
 /** Finds a free loopback TCP port by binding port 0. */
@@ -42,12 +59,16 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-async function ping(host: string, port: number): Promise<boolean> {
+async function ping(host: string, port: number, tls?: TlsCertificates): Promise<boolean> {
   return await new Promise((resolve) => {
-    const sock = createConnection({ host, port });
+    let sock: Socket;
+    if (tls) {
+      sock = tlsConnect({ host, port, ca: tls.ca, cert: tls.clientCert, key: tls.clientKey }, () => sock.write('PING\r\n'));
+    } else {
+      sock = createConnection({ host, port }, () => sock.write('PING\r\n'));
+    }
     let buf = '';
     sock.setTimeout(500);
-    sock.on('connect', () => sock.write('PING\r\n'));
     sock.on('data', (d) => {
       buf += d.toString();
       if (buf.includes('\r\n')) {
@@ -69,7 +90,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'graflow-redis-'));
   const args = [
-    '--port', String(port),
+    ...configFile(dir, options.aclUsers),
+    ...(options.tls ? tlsArgs(port, options.tls) : ['--port', String(port)]),
     '--bind', host,
     '--dir', dir,
     '--save', '',
@@ -87,7 +109,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
     try {
-      await waitFor(() => ping(host, port), { timeoutMs: 10_000, what: `redis-server on ${host}:${port}` });
+      await waitFor(() => ping(host, port, options.tls), { timeoutMs: 10_000, what: `redis-server on ${host}:${port}` });
     } catch (err) {
       child.kill('SIGKILL');
       throw new Error(`${(err as Error).message}; redis-server said: ${log.trim().split('\n').slice(-5).join(' | ')}`);
@@ -128,4 +150,24 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     },
   });
   return handle;
+}
+
+function tlsArgs(port: number, certs: TlsCertificates): string[] {
+  return [
+    '--port', '0',
+    '--tls-port', String(port),
+    '--tls-cert-file', certs.serverCertFile,
+    '--tls-key-file', certs.serverKeyFile,
+    '--tls-ca-cert-file', certs.caFile,
+    '--tls-auth-clients', 'yes',
+  ];
+}
+
+/** ACL users go in a config file (the first argument), which a restart reads again. */
+function configFile(dir: string, users: AclUser[] = []): string[] {
+  if (users.length === 0) return [];
+  const path = join(dir, 'redis.conf');
+  const lines = users.map((u) => `user ${u.name} on >${u.password} ${u.rules.join(' ')}`);
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return [path];
 }

@@ -1,5 +1,5 @@
 import type { Logger } from '../task-worker-api';
-import { connectedProbe } from '../http/probes';
+import { readinessProbe } from '../http/probes';
 import { startOpsHttpServer } from '../http/server';
 import { QueueDepthProbe } from '../metrics/queue-depth';
 import { createRegistry, registerQueueDepth } from '../metrics/registry';
@@ -10,8 +10,8 @@ import { installShutdownHandlers } from './shutdown';
 
 /**
  * The queue-depth exporter for an HPA: `graflow_queue_depth{key_prefix,queue}` for each of
- * `--queues` on `/metrics`, and `/healthz` (200 while Redis is connected). It loads no task
- * modules and takes no jobs.
+ * `--queues` on `/metrics`, `/healthz` (the process answers) and `/readyz` (connected to Redis,
+ * not shutting down). It loads no task modules and takes no jobs.
  */
 export async function startExporter(options: ResolvedWorkerCliOptions, logger: Logger): Promise<void> {
   if (!options.http) throw new StartupError('the exporter needs an HTTP port: --metrics-port must not be 0');
@@ -19,16 +19,18 @@ export async function startExporter(options: ResolvedWorkerCliOptions, logger: L
   const probe = new QueueDepthProbe(options.redis, options.keyPrefix, { queues: options.queues, logger });
   const registry = createRegistry({ processMetrics: false });
   registerQueueDepth(registry, options.keyPrefix, () => probe.depths());
+  let shuttingDown = false;
   const http = await startOpsHttpServer({
     ...options.http,
     registry,
     logger,
-    health: connectedProbe(() => probe.connected),
+    ready: readinessProbe({ running: () => true, connected: () => probe.connected, shuttingDown: () => shuttingDown }),
   }).catch(async (err: unknown) => {
     await probe.close();
     throw err;
   });
   installShutdownHandlers({
+    onBegin: () => (shuttingDown = true),
     target: {
       stop: async () => {
         await Promise.all([http.close(), probe.close()]);

@@ -1,5 +1,5 @@
 import type { Logger, TaskWorkerHandle, TaskWorkerOptions } from '../task-worker-api';
-import { connectedProbe, workerReadyProbe } from '../http/probes';
+import { workerReadyProbe } from '../http/probes';
 import { startOpsHttpServer, type OpsHttpServer } from '../http/server';
 import { QueueDepthProbe } from '../metrics/queue-depth';
 import { createRegistry, registerQueueDepth, registerWorkerMetrics, type ObservableWorker } from '../metrics/registry';
@@ -40,6 +40,8 @@ export async function startWorker(options: ResolvedWorkerCliOptions, logger: Log
     concurrency: options.concurrency,
     lockDurationMs: options.lockDurationMs,
     stalledIntervalMs: options.stalledIntervalMs,
+    maxStalledCount: options.maxStalledCount,
+    ...(options.maxPayloadBytes !== undefined ? { maxPayloadBytes: options.maxPayloadBytes } : {}),
     gracefulShutdownTimeoutMs: options.gracefulShutdownTimeoutMs,
     logger,
     taskModules: options.taskModules,
@@ -64,7 +66,6 @@ export async function startWorker(options: ResolvedWorkerCliOptions, logger: Log
         ...options.http,
         registry,
         logger,
-        health: connectedProbe(() => worker.connected),
         ready: workerReadyProbe(worker, () => shutdown.shuttingDown),
       });
     }
@@ -79,6 +80,8 @@ export async function startWorker(options: ResolvedWorkerCliOptions, logger: Log
     keyPrefix: options.keyPrefix,
     queues: options.queues,
     concurrency: options.concurrency,
+    maxStalledCount: options.maxStalledCount,
+    maxPayloadBytes: options.maxPayloadBytes ?? 'per job',
     metricsPort: http?.port ?? null,
   });
 }

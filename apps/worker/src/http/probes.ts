@@ -1,18 +1,33 @@
 import type { TaskWorkerHandle } from '../task-worker-api';
 import type { Probe } from './server';
 
-const REDIS_DOWN = { ok: false, reason: 'redis disconnected' } as const;
 const OK = { ok: true } as const;
 
-/** `/healthz`: the process answers and its Redis connections are ready. */
-export function connectedProbe(isConnected: () => boolean): Probe {
-  return () => (isConnected() ? OK : REDIS_DOWN);
+/**
+ * `/healthz` (liveness): answering at all proves the process is up and its event loop turns. It
+ * never looks at Redis: a Redis outage must not make an orchestrator restart every worker, which
+ * would only add a cold start to the outage (the worker reconnects on its own).
+ */
+export const aliveProbe: Probe = () => OK;
+
+export interface ReadinessState {
+  /** Started and not stopped. */
+  running: () => boolean;
+  shuttingDown: () => boolean;
+  /** Redis connections ready. */
+  connected: () => boolean;
 }
 
-/** `/readyz`: the worker is taking jobs: started, not shutting down, and connected. */
-export function workerReadyProbe(worker: Pick<TaskWorkerHandle, 'running' | 'connected'>, shuttingDown: () => boolean): Probe {
+/** `/readyz` (readiness): started, not shutting down, and connected to Redis. */
+export function readinessProbe(state: ReadinessState): Probe {
   return () => {
-    if (shuttingDown() || !worker.running) return { ok: false, reason: 'not taking jobs' };
-    return worker.connected ? OK : REDIS_DOWN;
+    if (state.shuttingDown()) return { ok: false, reason: 'shutting down' };
+    if (!state.running()) return { ok: false, reason: 'not started' };
+    return state.connected() ? OK : { ok: false, reason: 'redis disconnected' };
   };
+}
+
+/** `/readyz` of a worker: it is taking jobs. */
+export function workerReadyProbe(worker: Pick<TaskWorkerHandle, 'running' | 'connected'>, shuttingDown: () => boolean): Probe {
+  return readinessProbe({ running: () => worker.running, connected: () => worker.connected, shuttingDown });
 }

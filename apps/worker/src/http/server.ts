@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../task-worker-api';
 import { StartupError, firstLine } from '../cli/errors';
+import { aliveProbe } from './probes';
 
 /** A probe answers whether the process is in the probed state, and why not when it isn't. */
 export type Probe = () => { ok: true } | { ok: false; reason: string };
@@ -16,9 +17,9 @@ export interface OpsHttpOptions {
    */
   portChosen?: boolean;
   registry: Registry;
-  /** `/healthz`: alive and connected to Redis. */
-  health: Probe;
-  /** `/readyz`: taking jobs. Omitted routes answer 404. */
+  /** `/healthz` (liveness). @defaultValue `aliveProbe`: 200 whenever the process answers */
+  health?: Probe;
+  /** `/readyz` (readiness): taking jobs, or able to report. Omitted, the route answers 404. */
   ready?: Probe;
   logger?: Logger;
 }
@@ -31,7 +32,7 @@ export interface OpsHttpServer {
 
 /** Serves `/metrics`, `/healthz` and `/readyz` with node:http; nothing else. */
 export async function startOpsHttpServer(options: OpsHttpOptions): Promise<OpsHttpServer> {
-  const probes: Record<string, Probe | undefined> = { '/healthz': options.health, '/readyz': options.ready };
+  const probes: Record<string, Probe | undefined> = { '/healthz': options.health ?? aliveProbe, '/readyz': options.ready };
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed\n');

@@ -30,7 +30,7 @@ export class QueueDepthProbe {
     this.queues = [...new Set(options.queues ?? [DEFAULT_QUEUE])];
     this.logger = options.logger;
     this.timeoutMs = options.timeoutMs ?? 2_000;
-    this.client = connectRedis(redis, keyPrefix, 'graflow-queue-depth');
+    this.client = connectRedis(redis, keyPrefix);
     this.bullQueues = new Map(
       this.queues.map((name) => {
         const queue = new Queue(name, { connection: this.client, prefix: keyPrefix });

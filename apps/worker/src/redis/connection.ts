@@ -18,17 +18,18 @@ export function describeRedisTarget(conn: RedisConnectionOptions, keyPrefix: str
 }
 
 /** A client that reconnects forever with a capped backoff; it connects on first use. */
-export function connectRedis(conn: RedisConnectionOptions, keyPrefix: string, connectionName: string): Redis {
-  return createRedisClient(toRedisConfig(conn, keyPrefix), { connectionName });
+export function connectRedis(conn: RedisConnectionOptions, keyPrefix: string): Redis {
+  return createRedisClient(toRedisConfig(conn, keyPrefix));
 }
 
 /**
- * One PING with a short connect timeout and no retry. Failure throws a `StartupError` whose one
- * line names host:port and the key prefix, instead of an ioredis stack.
+ * One PING and an access check of the namespace, with a short connect timeout and no retry.
+ * Failure throws a `StartupError` whose one line names host:port and the key prefix (and, for a
+ * permission problem, the user), instead of an ioredis stack.
  */
 export async function pingRedis(conn: RedisConnectionOptions, keyPrefix: string, timeoutMs = 3_000): Promise<void> {
   const config = toRedisConfig(conn, keyPrefix);
-  const client = createRedisClient(config, { connectTimeoutMs: timeoutMs, connectionName: 'graflow-ping' });
+  const client = createRedisClient(config, { connectTimeoutMs: timeoutMs });
   try {
     await connectChecked(client, config, timeoutMs);
   } catch (err) {

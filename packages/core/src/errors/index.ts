@@ -10,6 +10,7 @@ export {
   GotoOutOfBranchError,
   ResultNotFoundError,
   GraflowConnectionError,
+  RedisAccessError,
   NoWorkerActivityError,
   RunIdInUseError,
   BarrierGoneError,

@@ -102,6 +102,17 @@ export class GraflowConnectionError extends GraflowError {
   }
 }
 
+/**
+ * Redis answered but refuses what the namespace needs: the ACL user's keys or channels do not
+ * cover the key prefix (NOPERM), or the database cannot be selected. Retrying cannot help, so
+ * the message says what to change.
+ */
+export class RedisAccessError extends GraflowConnectionError {
+  constructor(address: string, keyPrefix: string, message: string, cause: unknown) {
+    super(address, keyPrefix, cause, message);
+  }
+}
+
 /** What the producer observed when it gave up on a queue (see `NoWorkerActivityError`). */
 export interface NoWorkerObservation {
   groupId: string;

@@ -12,8 +12,12 @@ export interface RedisConfig {
   password?: string;
   /** @defaultValue 0 */
   db?: number;
-  /** Connect over TLS. @defaultValue false */
-  tls?: boolean;
+  /**
+   * Connect over TLS: `true` trusts Node's bundled CAs; an object adds a private CA, a client
+   * certificate for mutual TLS, or the name the server's certificate is checked against. A
+   * `rediss://` URL turns TLS on by itself. @defaultValue false
+   */
+  tls?: boolean | RedisTlsOptions;
   /** `redis://` or `rediss://` URL; wins over host, port, username, password and db. */
   url?: string;
   /** Namespace of every key: queues, graphs, barriers, channels. @defaultValue 'graflow' */
@@ -23,6 +27,18 @@ export interface RedisConfig {
    * (`{myapp}:workflows`) so a namespace lives in one slot. @defaultValue false
    */
   cluster?: boolean;
+}
+
+/** TLS material, as PEM text (read the files yourself; nothing here reads paths). */
+export interface RedisTlsOptions {
+  /** CA certificate(s) the server's certificate must chain to, e.g. a private CA. @defaultValue Node's bundled CAs */
+  ca?: string | Buffer;
+  /** Client certificate, for servers that require one (`tls-auth-clients yes`); needs `key`. */
+  cert?: string | Buffer;
+  /** Private key of `cert`. */
+  key?: string | Buffer;
+  /** Name checked against the server's certificate (and sent as SNI). @defaultValue the host */
+  servername?: string;
 }
 
 export type Backend = 'memory' | 'redis';
@@ -65,7 +81,8 @@ export interface ResolvedRedisConfig {
   username?: string;
   password?: string;
   db: number;
-  tls: boolean;
+  /** `false`, or the TLS options (`{}` for plain `tls: true`). */
+  tls: false | RedisTlsOptions;
   url?: string;
   keyPrefix: string;
   cluster: boolean;
@@ -92,7 +109,7 @@ export const RUN_OPTION_DEFAULTS = {
   maxPayloadBytes: 16 * 1024 * 1024,
   connectTimeoutMs: CLIENT_OPTION_DEFAULTS.connectTimeoutMs,
   redisUnavailableTimeoutMs: CLIENT_OPTION_DEFAULTS.redisUnavailableTimeoutMs,
-  redis: { host: '127.0.0.1', port: 6379, db: 0, tls: false, keyPrefix: 'graflow' },
+  redis: { host: '127.0.0.1', port: 6379, db: 0, tls: false as const, keyPrefix: 'graflow' },
 };
 
 const KNOWN = [
@@ -117,11 +134,13 @@ function int(name: string, value: unknown, fallback: number, min = 1): number {
   return value;
 }
 
+const REDIS_CONFIG_KEYS = ['host', 'port', 'username', 'password', 'db', 'tls', 'url', 'keyPrefix', 'cluster'];
+const TLS_KEYS = ['ca', 'cert', 'key', 'servername'] as const;
+
 /** Validates a Redis config and fills its defaults. Shared by runs, workers and tools. */
 export function resolveRedisConfig(config: RedisConfig = {}, where = 'config'): ResolvedRedisConfig {
-  const known = ['host', 'port', 'username', 'password', 'db', 'tls', 'url', 'keyPrefix', 'cluster'];
   for (const key of Object.keys(config)) {
-    if (!known.includes(key)) throw new InvalidOptionError(`${where}.${key}`, (config as Record<string, unknown>)[key], `one of ${known.join(', ')}`);
+    if (!REDIS_CONFIG_KEYS.includes(key)) throw new InvalidOptionError(`${where}.${key}`, (config as Record<string, unknown>)[key], `one of ${REDIS_CONFIG_KEYS.join(', ')}`);
   }
   const d = RUN_OPTION_DEFAULTS.redis;
   const keyPrefix = config.keyPrefix ?? d.keyPrefix;
@@ -132,20 +151,72 @@ export function resolveRedisConfig(config: RedisConfig = {}, where = 'config'): 
     throw new InvalidOptionError(`${where}.url`, config.url, 'a redis:// or rediss:// URL');
   }
   const out: ResolvedRedisConfig = {
-    host: config.host ?? d.host,
+    host: text(`${where}.host`, config.host) ?? d.host,
     port: int(`${where}.port`, config.port, d.port),
+    // Redis has 16 databases unless configured otherwise; a missing one fails the connect check.
     db: int(`${where}.db`, config.db, d.db, 0),
-    tls: config.tls ?? d.tls,
+    tls: resolveTls(config.tls, `${where}.tls`),
     keyPrefix,
-    cluster: config.cluster ?? false,
+    cluster: bool(`${where}.cluster`, config.cluster) ?? false,
   };
   if (out.cluster && !/\{[^}]+\}/.test(keyPrefix)) {
     throw new InvalidOptionError(`${where}.keyPrefix`, keyPrefix, "a hash tag in braces on Redis Cluster, e.g. '{myapp}:workflows'");
   }
+  if (out.cluster && out.db !== 0) throw new InvalidOptionError(`${where}.db`, out.db, '0 on Redis Cluster (it has one database)');
   if (out.port > 65535) throw new InvalidOptionError(`${where}.port`, out.port, 'a TCP port (1-65535)');
-  if (config.username !== undefined) out.username = config.username;
-  if (config.password !== undefined) out.password = config.password;
+  const username = text(`${where}.username`, config.username);
+  if (username !== undefined) out.username = username;
+  if (config.password !== undefined) {
+    if (typeof config.password !== 'string') throw new InvalidOptionError(`${where}.password`, '(hidden)', 'a string');
+    out.password = config.password;
+  }
   if (config.url !== undefined) out.url = config.url;
+  return out;
+}
+
+function text(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') throw new InvalidOptionError(name, value, 'a non-empty string');
+  return value;
+}
+
+function bool(name: string, value: unknown): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean') throw new InvalidOptionError(name, value, 'true or false');
+  return value;
+}
+
+/** PEM text: a path or DER bytes given by mistake would otherwise fail deep inside the TLS handshake. */
+function pem(name: string, value: unknown): string | Buffer {
+  const isText = typeof value === 'string' || Buffer.isBuffer(value);
+  if (!isText || !value.toString().includes('-----BEGIN ')) {
+    // A private key is never echoed; a path (the usual mistake) is.
+    const shown = name.endsWith('.key') ? '(hidden)' : Buffer.isBuffer(value) ? '(a Buffer without PEM)' : value;
+    throw new InvalidOptionError(name, shown, 'PEM text (a string or Buffer with "-----BEGIN ..."); read the file first');
+  }
+  return value;
+}
+
+function resolveTls(value: unknown, name: string): false | RedisTlsOptions {
+  if (value === undefined || value === false) return false;
+  if (value === true) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Buffer.isBuffer(value)) {
+    throw new InvalidOptionError(name, value, 'true, false or { ca, cert, key, servername }');
+  }
+  const given = value as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    if (!(TLS_KEYS as readonly string[]).includes(key)) throw new InvalidOptionError(`${name}.${key}`, given[key], `one of ${TLS_KEYS.join(', ')}`);
+  }
+  const out: RedisTlsOptions = {};
+  for (const key of ['ca', 'cert', 'key'] as const) {
+    if (given[key] !== undefined) out[key] = pem(`${name}.${key}`, given[key]);
+  }
+  if ((out.cert === undefined) !== (out.key === undefined)) {
+    const missing = out.cert === undefined ? 'cert' : 'key';
+    throw new InvalidOptionError(`${name}.${missing}`, undefined, `PEM text: a client certificate needs both ${name}.cert and ${name}.key`);
+  }
+  const servername = text(`${name}.servername`, given.servername);
+  if (servername !== undefined) out.servername = servername;
   return out;
 }
 
