@@ -64,4 +64,5 @@ export { DEFAULT_QUEUE, QUEUE_NAME, assertQueueName, RunKeys, cancelChannel, can
 export { Barrier, RecordCode } from './distributed/barrier';
 export { createRedisClient, connectChecked, redisAddress } from './distributed/connection';
 export { parseJobData, jobDisplayName, JOB_PAYLOAD_VERSION } from './distributed/job-data';
+export { decodeValue } from './codec/value-codec';
 export type { BranchJobData, GroupJobData, GroupTimeoutJobData, JobData, JobKind } from './distributed/job-data';
