@@ -1,8 +1,10 @@
 /**
  * Reads what a branch produced, for the board to show next to its job. A lone-task branch's value
  * is its result in the run's results hash; a chain branch's value is its outcome in the group's
- * barrier. Only the one field a job needs is read (never the whole group), its size is checked
- * before it is fetched, and nothing here throws: a problem becomes a line of text in the view.
+ * barrier, which is also where a lone task's own value is checked against its result (a loop that
+ * revisits the group overwrites the result). Only the fields a job needs are read (never the
+ * whole group), their sizes are checked before they are fetched, and nothing here throws: a
+ * problem becomes a line of text in the view.
  */
 import { decodeValue, RunKeys, type BranchJobData } from '@graflow/core';
 import type { Redis } from 'ioredis';
@@ -17,6 +19,11 @@ export type BranchValueView =
 
 /** Barrier outcomes are `<status>:<msgpack>`, status `ok`, `fail`, `lateok` or `latefail` (barrier-record.lua). */
 const OUTCOME_STATUS = /^(late)?(ok|fail):/;
+
+function parseOutcome(raw: Buffer): { ok: boolean; late: boolean; payload: Buffer } | undefined {
+  const head = OUTCOME_STATUS.exec(raw.subarray(0, 9).toString('latin1'));
+  return head ? { ok: head[2] === 'ok', late: head[1] !== undefined, payload: raw.subarray(head[0].length) } : undefined;
+}
 
 function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -46,21 +53,27 @@ export class BranchValueReader {
     const field = String(data.branchIndex);
     // Sizes first (O(1)), so a huge value is described without moving it over the network.
     const [resultBytes, outcomeBytes] = await Promise.all([this.redis.hstrlen(keys.results, data.nodeId), this.redis.hstrlen(outcomes, field)]);
+    const fits = (n: number) => n > 0 && n <= this.maxValueBytes;
+    const [result, rawOutcome] = await Promise.all([
+      fits(resultBytes) ? this.redis.hgetBuffer(keys.results, data.nodeId) : null,
+      fits(outcomeBytes) ? this.redis.hgetBuffer(outcomes, field) : null,
+    ]);
+    const outcome = rawOutcome ? parseOutcome(rawOutcome) : undefined;
     if (resultBytes > 0) {
-      if (resultBytes > this.maxValueBytes) return this.tooLarge('run results', resultBytes);
-      const bytes = await this.redis.hgetBuffer(keys.results, data.nodeId);
-      if (bytes) return this.decoded('run results', true, bytes);
+      if (!result) return this.tooLarge('run results', resultBytes);
+      // A group revisited in a loop overwrites the node's result; then the outcome is this job's own value.
+      if (!outcome || (outcome.ok && outcome.payload.equals(result))) return this.decoded('run results', true, result);
     }
     if (outcomeBytes > 0) {
-      if (outcomeBytes > this.maxValueBytes) return this.tooLarge('barrier outcome', outcomeBytes);
-      const raw = await this.redis.hgetBuffer(outcomes, field);
-      if (raw) {
-        const head = OUTCOME_STATUS.exec(raw.subarray(0, 9).toString('latin1'));
-        if (!head) return { found: false, note: 'the barrier outcome has an unknown format' };
-        const view = this.decoded('barrier outcome', head[2] === 'ok', raw.subarray(head[0].length));
-        if (view.found && head[1]) view.note = [view.note, 'recorded after the group was decided (late)'].filter(Boolean).join('; ');
-        return view;
-      }
+      if (!rawOutcome) return this.tooLarge('barrier outcome', outcomeBytes);
+      if (!outcome) return { found: false, note: 'the barrier outcome has an unknown format' };
+      const view = this.decoded('barrier outcome', outcome.ok, outcome.payload);
+      const notes = [
+        view.note,
+        outcome.late ? 'recorded after the group was decided (late)' : undefined,
+        resultBytes > 0 ? `the run's result for ${data.nodeId} has changed since (a later visit of the group)` : undefined,
+      ].filter(Boolean);
+      return notes.length > 0 ? { ...view, note: notes.join('; ') } : view;
     }
     return {
       found: false,
