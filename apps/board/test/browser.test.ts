@@ -63,6 +63,8 @@ describe('the board in headless Chromium', () => {
     const branchShot = artifactPath('board-branch-result.png');
     await page.screenshot({ path: branchShot, fullPage: true });
     process.stdout.write(`board screenshot (branch result): ${branchShot}\n`);
+    const offLoopback = [...new Set(browser.blocked.map((url) => new URL(url).host))];
+    process.stdout.write(`requests the page tried off loopback, aborted in the browser: ${offLoopback.join(', ') || 'none'}\n`);
 
   });
 });
