@@ -4,6 +4,7 @@
  * validation stay in `resolveBoardOptions`.
  */
 import { readFileSync } from 'node:fs';
+import { RUN_OPTION_DEFAULTS } from '@graflow/core';
 import { LOG_LEVELS, type LogLevel } from '@graflow/worker';
 import yargs from 'yargs';
 import { BOARD_DEFAULTS, BoardOptionError, resolveBoardOptions, type BoardOptions, type BoardTlsOptions, type OptionSources, type ResolvedBoardOptions } from './options';
@@ -17,12 +18,13 @@ interface FlagSpec {
   group: string;
 }
 
+const DEFAULT_LOG_LEVEL: LogLevel = 'info';
 const REDIS = 'Redis (the same flags and variables as graflow-worker):';
 const BOARD = 'Board:';
 
 const FLAGS = {
-  'redis-host': { type: 'string', env: 'REDIS_HOST', group: REDIS, shownDefault: '127.0.0.1', describe: 'Redis host (a seed node with --redis-cluster)' },
-  'redis-port': { type: 'string', env: 'REDIS_PORT', group: REDIS, shownDefault: '6379', describe: 'Redis port' },
+  'redis-host': { type: 'string', env: 'REDIS_HOST', group: REDIS, shownDefault: RUN_OPTION_DEFAULTS.redis.host, describe: 'Redis host (a seed node with --redis-cluster)' },
+  'redis-port': { type: 'string', env: 'REDIS_PORT', group: REDIS, shownDefault: String(RUN_OPTION_DEFAULTS.redis.port), describe: 'Redis port' },
   'redis-url': { type: 'string', env: 'REDIS_URL', group: REDIS, describe: 'redis:// or rediss:// URL with its credentials, instead of host, port, user and password' },
   'redis-username': { type: 'string', env: 'REDIS_USERNAME', group: REDIS, describe: 'Redis ACL user name' },
   'redis-password': { type: 'string', env: 'REDIS_PASSWORD', group: REDIS, describe: 'Redis password' },
@@ -38,7 +40,7 @@ const FLAGS = {
   'read-only': { type: 'boolean', group: BOARD, shownDefault: 'false', describe: 'Hide the actions that change jobs (retry, clean, promote, remove)' },
   'connect-timeout': { type: 'string', group: BOARD, shownDefault: String(BOARD_DEFAULTS.connectTimeoutMs), describe: 'Milliseconds to wait for Redis at startup' },
   'queue-refresh': { type: 'string', group: BOARD, shownDefault: String(BOARD_DEFAULTS.queueRefreshMs), describe: 'Milliseconds between looks for new queues under the prefix' },
-  'log-level': { type: 'string', group: BOARD, shownDefault: 'info', describe: `Lowest level logged (JSON lines on stdout): ${LOG_LEVELS.join(', ')}` },
+  'log-level': { type: 'string', group: BOARD, shownDefault: DEFAULT_LOG_LEVEL, describe: `Lowest level logged (JSON lines on stdout): ${LOG_LEVELS.join(', ')}` },
 } as const satisfies Record<string, FlagSpec>;
 
 type FlagName = keyof typeof FLAGS;
@@ -100,7 +102,7 @@ export async function parseBoardArgs(argv: readonly string[], env: NodeJS.Proces
     connectTimeoutMs: read.integer('connect-timeout'),
     queueRefreshMs: read.integer('queue-refresh'),
   };
-  const logLevel = read.text('log-level') ?? 'info';
+  const logLevel = read.text('log-level') ?? DEFAULT_LOG_LEVEL;
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new BoardOptionError(read.sources['--log-level'] ?? '--log-level', logLevel, `expected one of ${LOG_LEVELS.join(', ')}`);
   }
