@@ -1,13 +1,18 @@
 /**
  * Bull Board formatters that turn Graflow's job payloads into a readable summary.
  *
- * A Graflow parallel group is one BullMQ flow: the parent job (`group`) is the group and its
- * children (`branch`) are the branches. The payloads carry ids and hashes only (results live in
- * Redis), so the summaries name the run, the group and the node. Formatters never throw: a payload
- * that does not look like ours (another producer, a future version) is shown unchanged.
+ * A Graflow parallel group is one BullMQ flow: the parent job is the group (named `group <id>`)
+ * and its children are the branches (named by their node id, `crunch-7`). The names are core's
+ * (`jobDisplayName`); the formatters keep them. A completed branch shows the value it produced,
+ * decoded, when `GraflowQueueAdapter` attached it. Formatters never throw: a payload that does not
+ * look like ours (another producer, an older version) is shown unchanged.
  */
 import type { BaseAdapter } from '@bull-board/api/baseAdapter';
-import { JOB_PAYLOAD_VERSION, type BranchJobData, type GroupJobData } from '@graflow/core/redis';
+import { JOB_PAYLOAD_VERSION, jobDisplayName, type BranchJobData, type GroupJobData, type GroupTimeoutJobData } from '@graflow/core/redis';
+import type { BranchValueView } from './branch-values';
+
+/** Where `GraflowQueueAdapter` puts a branch's decoded value on its job's return value. */
+export const BRANCH_VALUE: unique symbol = Symbol('graflow.branchValue');
 
 /** Return value of a `group` job. */
 export interface GroupReturnValue {
@@ -16,12 +21,15 @@ export interface GroupReturnValue {
   failed: { taskId: string; error: string }[];
 }
 
-/** Return value of a `branch` job (the real result lives in Redis). */
+/** Return value of a branch job (its value lives in Redis; see `BranchValueReader`). */
 export interface BranchReturnValue {
   nodeId: string;
-  ok: true;
+  ok: boolean;
   /** Set when a redelivered branch found its outcome already recorded. */
   replayed?: true;
+  /** Set when the group was decided before the branch ran. */
+  skipped?: true;
+  [BRANCH_VALUE]?: BranchValueView;
 }
 
 /** The part of a Bull Board job JSON the name formatter reads. */
@@ -36,47 +44,47 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 
 function hasRunScope(v: unknown): v is Obj {
-  return isObj(v) && v.v === JOB_PAYLOAD_VERSION && isStr(v.runId) && isStr(v.groupId) && isStr(v.graphHash);
+  return isObj(v) && v.v === JOB_PAYLOAD_VERSION && isStr(v.runId) && isStr(v.groupId) && isStr(v.groupKey) && isStr(v.graphHash);
 }
 
 export function isBranchJobData(v: unknown): v is BranchJobData {
-  return hasRunScope(v) && v.kind === 'branch' && isStr(v.nodeId) && Number.isInteger(v.branchIndex);
+  return hasRunScope(v) && v.kind === 'branch' && isStr(v.nodeId) && Number.isInteger(v.branchIndex) && (v.branchIndex as number) >= 0;
 }
 
 export function isGroupJobData(v: unknown): v is GroupJobData {
   return hasRunScope(v) && v.kind === 'group' && Number.isInteger(v.branches);
 }
 
-const isGroupTimeoutData = (v: unknown): v is Obj => hasRunScope(v) && v.kind === 'group-timeout';
+export function isGroupTimeoutJobData(v: unknown): v is GroupTimeoutJobData {
+  return hasRunScope(v) && v.kind === 'group-timeout';
+}
 
-/** `strict`, `best_effort`, `at least 2`, `critical: a, b`, `custom: name`, or the policy's JSON. */
-export function describePolicy(policy: unknown): string {
-  if (typeof policy === 'string') return policy;
-  if (isObj(policy)) {
-    if (Number.isInteger(policy.atLeast)) return `at least ${String(policy.atLeast)}`;
-    if (Array.isArray(policy.critical)) return `critical: ${policy.critical.join(', ')}`;
-    if (isStr(policy.custom)) return `custom: ${policy.custom}`;
-  }
-  return JSON.stringify(policy);
+/** Never lets a formatter's bug reach Bull Board: the raw value is shown instead. */
+function safe<T, R>(format: (value: T) => R, fallback: (value: T) => R): (value: T) => R {
+  return (value) => {
+    try {
+      return format(value);
+    } catch {
+      return fallback(value);
+    }
+  };
 }
 
 const shortHash = (hash: string): string => (hash.length > 12 ? `${hash.slice(0, 12)}…` : hash);
 
-/** Name column: `group <name|groupId> (n branches)`, a branch's node id, `group-timeout <groupId>`. */
-export function formatJobName(job: NamedJob): string {
-  const name = job.name ?? '';
-  if (isGroupJobData(job.data)) {
+/** Name column: core's name for our jobs (`crunch-7`, `group crunch-all`), the job's own otherwise. */
+export const formatJobName = safe(
+  (job: NamedJob): string => {
     const d = job.data;
-    const plural = d.branches === 1 ? 'branch' : 'branches';
-    return `group ${d.name ?? d.groupId} (${d.branches} ${plural})`;
-  }
-  if (isBranchJobData(job.data)) return job.data.nodeId;
-  if (isGroupTimeoutData(job.data)) return `group-timeout ${String(job.data.groupId)}`;
-  return name;
-}
+    if (isBranchJobData(d) || isGroupJobData(d) || isGroupTimeoutJobData(d)) return jobDisplayName(d);
+    return job.name ?? '';
+  },
+  (job) => job?.name ?? '',
+);
 
-/** Data tab: run, group and node first, ids shortened where they are hashes. */
-export function formatJobData(data: unknown): unknown {
+/** Data tab: run, group and node first, hashes shortened, the run's limits last. */
+export const formatJobData = safe((data: unknown): unknown => {
+  const limits = (d: BranchJobData | GroupJobData | GroupTimeoutJobData) => ({ ttlSeconds: d.ttl, maxPayloadBytes: d.maxPayloadBytes });
   if (isBranchJobData(data)) {
     return {
       run: data.runId,
@@ -86,30 +94,42 @@ export function formatJobData(data: unknown): unknown {
       ...(isStr(data.path) && data.path !== data.nodeId ? { path: data.path } : {}),
       graph: shortHash(data.graphHash),
       groupKey: data.groupKey,
+      ...limits(data),
     };
   }
   if (isGroupJobData(data)) {
     return {
       run: data.runId,
-      group: data.name ?? data.groupId,
-      ...(data.name ? { groupId: data.groupId } : {}),
+      group: data.groupId,
+      ...(isStr(data.name) && data.name !== data.groupId ? { name: data.name } : {}),
       branches: data.branches,
       graph: shortHash(data.graphHash),
       groupKey: data.groupKey,
+      ...limits(data),
     };
   }
-  if (isGroupTimeoutData(data)) {
-    return { run: data.runId, group: data.groupId, graph: shortHash(String(data.graphHash)), groupKey: data.groupKey };
+  if (isGroupTimeoutJobData(data)) {
+    return { run: data.runId, group: data.groupId, timeoutOf: `group ${data.groupId}`, graph: shortHash(data.graphHash), groupKey: data.groupKey };
   }
   return data;
-}
+}, (data) => data);
 
 function isGroupReturnValue(v: unknown): v is GroupReturnValue {
   return isObj(v) && (v.status === 'succeeded' || v.status === 'failed') && Array.isArray(v.succeeded) && Array.isArray(v.failed);
 }
 
-/** Result tab: a group's outcome with counts; a branch's node; anything else unchanged. */
-export function formatReturnValue(value: unknown): unknown {
+function describeBranchValue(view: BranchValueView | undefined): Obj {
+  if (!view) return { result: 'not loaded (shown when the board reads the job through its queue adapter)' };
+  if (!view.found) return { result: null, note: view.note };
+  return {
+    [view.ok ? 'result' : 'error']: view.value,
+    from: view.source,
+    ...(view.note ? { note: view.note } : {}),
+  };
+}
+
+/** Result tab: a group's outcome with counts; a branch's node and its decoded value. */
+export const formatReturnValue = safe((value: unknown): unknown => {
   if (isGroupReturnValue(value)) {
     return {
       status: value.status,
@@ -118,18 +138,19 @@ export function formatReturnValue(value: unknown): unknown {
       failed: value.failed,
     };
   }
-  if (isObj(value) && isStr(value.nodeId) && value.ok === true) {
+  if (isObj(value) && isStr(value.nodeId) && typeof value.ok === 'boolean') {
     return {
       node: value.nodeId,
-      ok: true,
+      ok: value.ok,
       ...(value.replayed === true ? { replayed: true } : {}),
-      result: 'stored in Redis (see the run channel)',
+      ...(value.skipped === true ? { skipped: true } : {}),
+      ...describeBranchValue((value as unknown as BranchReturnValue)[BRANCH_VALUE]),
     };
   }
   return value;
-}
+}, (value) => value);
 
-/** Installs the three Graflow formatters on a Bull Board queue adapter. */
+/** Installs the Graflow formatters on a Bull Board queue adapter. */
 export function applyGraflowFormatters(adapter: Pick<BaseAdapter, 'setFormatter'>): void {
   adapter.setFormatter('name', formatJobName);
   adapter.setFormatter('data', formatJobData);

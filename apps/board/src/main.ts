@@ -1,41 +1,51 @@
 #!/usr/bin/env node
 /**
- * `graflow-board`: serves Bull Board for one Graflow key prefix until SIGTERM or SIGINT.
- * Exit codes: 0 after a clean stop, 1 when Redis cannot be reached or the port is taken,
- * 2 for a bad argument (the message names the flag and the value).
+ * `graflow-board`: serves Bull Board for one Graflow key prefix until SIGTERM or SIGINT, logging
+ * JSON lines with the worker's logger. Exit codes (the worker's): 0 after a clean stop, 1 when
+ * Redis cannot be reached or the port is taken, 2 for a bad argument (the message names the flag,
+ * or the variable, and the value).
  */
-import { BoardOptionError, parseBoardArgs } from './options';
-import { createBoardServer } from './server';
-
-function log(level: 'info' | 'error', msg: string, fields: Record<string, unknown> = {}): void {
-  const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields });
-  (level === 'error' ? process.stderr : process.stdout).write(`${line}\n`);
-}
+import { createJsonLogger, ExitCode } from '@graflow/worker';
+import { parseBoardArgs, type BoardCommand } from './cli';
+import { BoardOptionError } from './options';
+import { startBoard } from './server';
 
 async function main(): Promise<number> {
-  let command;
+  let command: BoardCommand;
   try {
     command = await parseBoardArgs(process.argv.slice(2));
   } catch (err) {
     if (err instanceof BoardOptionError) {
       process.stderr.write(`graflow-board: ${err.message}\nRun graflow-board --help for the options.\n`);
-      return 2;
+      return ExitCode.usage;
     }
     throw err;
   }
   if (command.kind === 'help') {
     process.stdout.write(`${command.text}\n`);
-    return 0;
+    return ExitCode.ok;
   }
-  const board = await createBoardServer(command.options);
-  log('info', 'board listening', { url: board.url, keyPrefix: board.options.keyPrefix });
+  const logger = createJsonLogger({ level: command.logLevel });
+  const { keyPrefix } = command.options;
+  let board;
+  try {
+    board = await startBoard({ ...command.options, logger });
+  } catch (err) {
+    logger.error('board failed to start', { keyPrefix, error: oneLine(err) });
+    return ExitCode.failure;
+  }
+  logger.info('board listening', { url: board.url, keyPrefix, queues: board.queues() });
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  log('info', 'board stopping', { signal });
+  logger.info('board stopping', { signal });
   await board.close();
-  return 0;
+  return ExitCode.ok;
+}
+
+function oneLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n', 1)[0]!.trim();
 }
 
 main().then(
@@ -43,7 +53,7 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    log('error', err instanceof Error ? err.message : String(err), { error: err instanceof Error ? err.name : 'Error' });
-    process.exitCode = 1;
+    process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), level: 'error', msg: oneLine(err) })}\n`);
+    process.exitCode = ExitCode.failure;
   },
 );

@@ -1,54 +1,84 @@
 /**
- * Board options: the public (all optional) shape, the one place that holds defaults and
- * validation (`resolveBoardOptions`), and the CLI parser built on it (`parseBoardArgs`).
+ * Board options: the public (all optional) shape and the one place that holds the defaults and
+ * the validation (`resolveBoardOptions`). The command line (`cli.ts`) is a front end to it.
  */
-import { DEFAULT_QUEUE } from '@graflow/core/redis';
-import yargs from 'yargs';
+import { RUN_OPTION_DEFAULTS, resolveRedisConfig, type ResolvedRedisConfig } from '@graflow/core';
+import type { Logger } from '@graflow/worker';
 
-/** Redis connection settings (the same names the worker uses). */
+/** TLS material for the Redis connection: file contents (PEM), not paths. */
+export interface BoardTlsOptions {
+  ca?: string | Buffer;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+}
+
+/** Redis connection settings: the same names as the worker's (`--redis-*` flags). */
 export interface BoardRedisOptions {
   /** @defaultValue '127.0.0.1' */
   host?: string;
   /** @defaultValue 6379 */
   port?: number;
-  /** `redis://` or `rediss://` URL; conflicts with `host` and `port`. */
+  /** `redis://` or `rediss://` URL with its credentials; conflicts with host, port, username and password. */
   url?: string;
   username?: string;
   password?: string;
-  /** Connect with TLS. @defaultValue false */
-  tls?: boolean;
+  /** `true`, or the CA, client certificate and key to connect with. @defaultValue false (true for a rediss:// URL) */
+  tls?: boolean | BoardTlsOptions;
+  /** host:port is a seed node of a Redis Cluster; the key prefix then needs a {hash tag}. @defaultValue false */
+  cluster?: boolean;
 }
 
 export interface BoardOptions {
   redis?: BoardRedisOptions;
-  /** Graflow key prefix (the BullMQ `prefix`) whose `tasks` queue is shown. @defaultValue 'graflow' */
+  /** Graflow key prefix (the BullMQ `prefix`); every queue under it is shown. @defaultValue 'graflow' */
   keyPrefix?: string;
   /** HTTP port; 0 picks a free one. @defaultValue 3000 */
   port?: number;
   /** Address to listen on; use 0.0.0.0 in a container. @defaultValue '127.0.0.1' */
   host?: string;
-  /** Where Bull Board is mounted. @defaultValue '/admin/queues' */
+  /** Where Bull Board is mounted; `/` redirects there. @defaultValue '/admin/queues' */
   basePath?: string;
   /** Hide retry, clean, promote and remove actions. @defaultValue false */
   readOnly?: boolean;
   /** How long startup waits for Redis before failing, in ms. @defaultValue 10000 */
   connectTimeoutMs?: number;
+  /** How often the list of queues under the prefix is refreshed, in ms (at most once per board request). @defaultValue 3000 */
+  queueRefreshMs?: number;
+  /** Largest stored branch value the board fetches and decodes, in bytes; larger ones are described, not shown. @defaultValue 1 MiB */
+  maxValueBytes?: number;
+  /** Where the board logs (queues found, request errors). @defaultValue nothing is logged */
+  logger?: Logger;
 }
 
 export interface ResolvedBoardOptions {
-  redis: { host: string; port: number; url?: string; username?: string; password?: string; tls: boolean };
+  /** Core's resolved connection settings; `redis.keyPrefix` is the namespace shown. */
+  redis: ResolvedRedisConfig;
+  /** TLS material beyond `redis.tls`, when CA, certificate or key were given. */
+  tls?: BoardTlsOptions;
   keyPrefix: string;
   port: number;
   host: string;
   basePath: string;
   readOnly: boolean;
   connectTimeoutMs: number;
+  queueRefreshMs: number;
+  maxValueBytes: number;
+  logger?: Logger;
 }
 
-/** The queue every Graflow namespace uses (`<keyPrefix>:tasks:*` keys). */
-export const TASKS_QUEUE = DEFAULT_QUEUE;
+/** The board's own defaults; Redis host, port and the key prefix are core's (one source). */
+export const BOARD_DEFAULTS = Object.freeze({
+  keyPrefix: RUN_OPTION_DEFAULTS.redis.keyPrefix,
+  port: 3000,
+  host: '127.0.0.1',
+  basePath: '/admin/queues',
+  readOnly: false,
+  connectTimeoutMs: 10_000,
+  queueRefreshMs: 3_000,
+  maxValueBytes: 1024 * 1024,
+});
 
-/** An invalid option; `option` is the CLI flag (or option key) and `value` what was given. */
+/** An invalid option; `option` is the CLI flag or environment variable, `value` what was given. */
 export class BoardOptionError extends Error {
   override readonly name = 'BoardOptionError';
   constructor(
@@ -60,126 +90,95 @@ export class BoardOptionError extends Error {
   }
 }
 
-function checkPort(option: string, value: number, allowZero: boolean): number {
-  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1) || value > 65535) {
-    throw new BoardOptionError(option, value, `expected an integer from ${allowZero ? 0 : 1} to 65535`);
+/** Which flag an option comes from: errors name it, or the variable it was read from. */
+export type OptionSources = Partial<Record<string, string>>;
+
+const KNOWN = new Set(['redis', 'keyPrefix', 'port', 'host', 'basePath', 'readOnly', 'connectTimeoutMs', 'queueRefreshMs', 'maxValueBytes', 'logger']);
+const KNOWN_REDIS = new Set(['host', 'port', 'url', 'username', 'password', 'tls', 'cluster']);
+
+function integer(option: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new BoardOptionError(option, value, `expected an integer from ${min} to ${max}`);
   }
   return value;
 }
 
-/** Applies defaults and validates; throws `BoardOptionError` naming the option and its value. */
-export function resolveBoardOptions(options: BoardOptions = {}): ResolvedBoardOptions {
-  const redis = options.redis ?? {};
-  if (redis.url !== undefined) {
-    if (redis.host !== undefined || redis.port !== undefined) {
-      throw new BoardOptionError('--redis-url', redis.url, 'conflicts with --redis-host/--redis-port; give one or the other');
-    }
-    if (!/^rediss?:\/\//.test(redis.url)) {
-      throw new BoardOptionError('--redis-url', redis.url, 'expected redis://host:port or rediss://host:port');
-    }
+/**
+ * Applies the defaults and validates. Errors are `BoardOptionError`s naming the flag (`--port`),
+ * or the environment variable when `sources` says the value came from one.
+ */
+export function resolveBoardOptions(options: BoardOptions = {}, sources: OptionSources = {}): ResolvedBoardOptions {
+  const name = (flag: string): string => sources[flag] ?? flag;
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) throw new BoardOptionError(key, (options as Record<string, unknown>)[key], `unknown option; expected one of ${[...KNOWN].join(', ')}`);
   }
-  const keyPrefix = options.keyPrefix ?? 'graflow';
-  if (keyPrefix.length === 0 || /\s/.test(keyPrefix) || keyPrefix.endsWith(':')) {
-    throw new BoardOptionError('--redis-key-prefix', keyPrefix, 'expected a non-empty prefix without spaces or a trailing ":"');
+  const keyPrefix = options.keyPrefix ?? BOARD_DEFAULTS.keyPrefix;
+  if (typeof keyPrefix !== 'string' || keyPrefix.length === 0 || /\s/.test(keyPrefix) || keyPrefix.endsWith(':')) {
+    throw new BoardOptionError(name('--redis-key-prefix'), keyPrefix, 'expected a non-empty prefix without spaces or a trailing ":"');
   }
-  const basePath = options.basePath ?? '/admin/queues';
-  if (!basePath.startsWith('/') || (basePath.length > 1 && basePath.endsWith('/'))) {
-    throw new BoardOptionError('--base-path', basePath, 'expected a path like /admin/queues');
-  }
-  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
-  if (!Number.isFinite(connectTimeoutMs) || connectTimeoutMs <= 0) {
-    throw new BoardOptionError('--connect-timeout', connectTimeoutMs, 'expected a positive number of milliseconds');
+  const { redis, tls } = resolveRedis(options.redis ?? {}, keyPrefix, name);
+  const basePath = options.basePath ?? BOARD_DEFAULTS.basePath;
+  if (!basePath.startsWith('/') || (basePath.length > 1 && basePath.endsWith('/')) || /[\s?#]/.test(basePath)) {
+    throw new BoardOptionError(name('--base-path'), basePath, 'expected a path like /admin/queues');
   }
   return {
-    redis: {
-      host: redis.host ?? '127.0.0.1',
-      port: checkPort('--redis-port', redis.port ?? 6379, false),
-      ...(redis.url !== undefined ? { url: redis.url } : {}),
-      ...(redis.username !== undefined ? { username: redis.username } : {}),
-      ...(redis.password !== undefined ? { password: redis.password } : {}),
-      tls: redis.tls ?? false,
-    },
+    redis,
+    ...(tls ? { tls } : {}),
     keyPrefix,
-    port: checkPort('--port', options.port ?? 3000, true),
-    host: options.host ?? '127.0.0.1',
+    port: integer(name('--port'), options.port ?? BOARD_DEFAULTS.port, 0, 65_535),
+    host: options.host ?? BOARD_DEFAULTS.host,
     basePath,
-    readOnly: options.readOnly ?? false,
-    connectTimeoutMs,
+    readOnly: options.readOnly ?? BOARD_DEFAULTS.readOnly,
+    connectTimeoutMs: integer(name('--connect-timeout'), options.connectTimeoutMs ?? BOARD_DEFAULTS.connectTimeoutMs, 1, 600_000),
+    queueRefreshMs: integer(name('--queue-refresh'), options.queueRefreshMs ?? BOARD_DEFAULTS.queueRefreshMs, 100, 3_600_000),
+    maxValueBytes: integer('maxValueBytes', options.maxValueBytes ?? BOARD_DEFAULTS.maxValueBytes, 1, 512 * 1024 * 1024),
+    ...(options.logger ? { logger: options.logger } : {}),
   };
 }
 
-/** Environment variables read when the matching flag is absent (a flag wins). */
-export const BOARD_ENV = {
-  'redis-host': 'REDIS_HOST',
-  'redis-port': 'REDIS_PORT',
-  'redis-url': 'REDIS_URL',
-  'redis-username': 'REDIS_USERNAME',
-  'redis-password': 'REDIS_PASSWORD',
-  'redis-key-prefix': 'REDIS_KEY_PREFIX',
-  port: 'BOARD_PORT',
-  host: 'BOARD_HOST',
-} as const;
-
-function numberArg(flag: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n)) throw new BoardOptionError(flag, raw, 'expected a number');
-  return n;
-}
-
-/** What the command line asked for: run the board, or print the help text. */
-export type BoardCommand = { kind: 'run'; options: ResolvedBoardOptions } | { kind: 'help'; text: string };
-
-/**
- * Parses `graflow-board` arguments (strict: unknown flags are an error) with the environment as
- * fallback (a flag wins; an empty variable counts as unset). Never exits the process: a bad
- * argument throws `BoardOptionError`, and `--help` comes back as text.
- */
-export async function parseBoardArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<BoardCommand> {
-  const str = { type: 'string' as const };
-  const parser = yargs([...argv])
-    .scriptName('graflow-board')
-    .help(false)
-    .usage('$0 [options]\n\nServes Bull Board for the `tasks` queue of one Graflow key prefix.')
-    .option('redis-host', { ...str, describe: `Redis host [env ${BOARD_ENV['redis-host']}] (default 127.0.0.1)` })
-    .option('redis-port', { ...str, describe: `Redis port [env ${BOARD_ENV['redis-port']}] (default 6379)` })
-    .option('redis-url', { ...str, describe: `Redis URL, instead of host and port [env ${BOARD_ENV['redis-url']}]` })
-    .option('redis-username', { ...str, describe: `Redis ACL user [env ${BOARD_ENV['redis-username']}]` })
-    .option('redis-password', { ...str, describe: `Redis password [env ${BOARD_ENV['redis-password']}]` })
-    .option('redis-tls', { type: 'boolean', describe: 'Connect to Redis with TLS' })
-    .option('redis-key-prefix', { ...str, describe: `Graflow key prefix [env ${BOARD_ENV['redis-key-prefix']}] (default graflow)` })
-    .option('port', { ...str, describe: `HTTP port, 0 for any free one [env ${BOARD_ENV.port}] (default 3000)` })
-    .option('host', { ...str, describe: `Listen address [env ${BOARD_ENV.host}] (default 127.0.0.1)` })
-    .option('base-path', { ...str, describe: 'Mount path of the board (default /admin/queues)' })
-    .option('read-only', { type: 'boolean', describe: 'Hide the actions that change jobs' })
-    .option('connect-timeout', { ...str, describe: 'Milliseconds to wait for Redis at startup (default 10000)' })
-    .option('help', { alias: 'h', type: 'boolean', describe: 'Show this help' })
-    .strict()
-    .version(false)
-    .exitProcess(false)
-    .wrap(100)
-    .fail((msg, err) => {
-      throw err ?? new BoardOptionError('arguments', argv.join(' '), msg);
-    });
-  const args = parser.parseSync();
-  if (args.help) return { kind: 'help', text: await parser.getHelp() };
-  const pick = (flag: keyof typeof BOARD_ENV): string | undefined =>
-    (args[flag] as string | undefined) ?? (env[BOARD_ENV[flag]] || undefined);
-  const options = resolveBoardOptions({
-    redis: {
-      host: pick('redis-host'),
-      port: numberArg('--redis-port', pick('redis-port')),
-      url: pick('redis-url'),
-      username: pick('redis-username'),
-      password: pick('redis-password'),
-      tls: args['redis-tls'],
+function resolveRedis(
+  redis: BoardRedisOptions,
+  keyPrefix: string,
+  name: (flag: string) => string,
+): { redis: ResolvedRedisConfig; tls?: BoardTlsOptions } {
+  for (const key of Object.keys(redis)) {
+    if (!KNOWN_REDIS.has(key)) throw new BoardOptionError(`redis.${key}`, (redis as Record<string, unknown>)[key], `unknown option; expected one of ${[...KNOWN_REDIS].join(', ')}`);
+  }
+  if (redis.url !== undefined) {
+    if (!/^rediss?:\/\/\S+$/.test(redis.url)) throw new BoardOptionError(name('--redis-url'), redis.url, 'expected redis://host:port or rediss://host:port');
+    // A URL carries its own address and credentials; a second source would be silently ignored.
+    for (const [key, flag] of [['host', '--redis-host'], ['port', '--redis-port'], ['username', '--redis-username'], ['password', '--redis-password']] as const) {
+      if (redis[key] !== undefined) {
+        throw new BoardOptionError(name('--redis-url'), redis.url, `conflicts with ${name(flag)}; give a URL (credentials in it) or the separate settings, not both`);
+      }
+    }
+    if (redis.cluster) throw new BoardOptionError(name('--redis-url'), redis.url, `conflicts with ${name('--redis-cluster')}; give the seed node as --redis-host and --redis-port`);
+  }
+  if (redis.port !== undefined) integer(name('--redis-port'), redis.port, 1, 65_535);
+  if (redis.host !== undefined && (redis.host === '' || /\s/.test(redis.host))) throw new BoardOptionError(name('--redis-host'), redis.host, 'expected a host name or address');
+  if (redis.cluster && !/\{[^}]+\}/.test(keyPrefix)) {
+    // BullMQ flows and the barrier's multi-key scripts need the whole namespace in one hash slot.
+    throw new BoardOptionError(name('--redis-key-prefix'), keyPrefix, 'expected a {hash tag} with --redis-cluster, e.g. "{myapp}:workflows"');
+  }
+  const files = typeof redis.tls === 'object' && redis.tls !== null ? redis.tls : undefined;
+  const tlsOn = redis.tls === true || files !== undefined || redis.url?.startsWith('rediss:') === true;
+  const tls = files && (files.ca !== undefined || files.cert !== undefined || files.key !== undefined) ? files : undefined;
+  if (tls && (tls.cert === undefined) !== (tls.key === undefined)) {
+    const [given, missing] = tls.cert === undefined ? ['--redis-tls-key', '--redis-tls-cert'] : ['--redis-tls-cert', '--redis-tls-key'];
+    throw new BoardOptionError(name(missing), '', `needed with ${name(given)}: a client certificate and its key go together`);
+  }
+  const config = resolveRedisConfig(
+    {
+      ...(redis.url !== undefined ? { url: redis.url } : {}),
+      ...(redis.host !== undefined ? { host: redis.host } : {}),
+      ...(redis.port !== undefined ? { port: redis.port } : {}),
+      ...(redis.username !== undefined ? { username: redis.username } : {}),
+      ...(redis.password !== undefined ? { password: redis.password } : {}),
+      tls: tls ?? tlsOn,
+      cluster: redis.cluster ?? false,
+      keyPrefix,
     },
-    keyPrefix: pick('redis-key-prefix'),
-    port: numberArg('--port', pick('port')),
-    host: pick('host'),
-    basePath: args['base-path'],
-    readOnly: args['read-only'],
-    connectTimeoutMs: numberArg('--connect-timeout', args['connect-timeout']),
-  });
-  return { kind: 'run', options };
+    'redis',
+  );
+  return { redis: config, ...(tls ? { tls } : {}) };
 }

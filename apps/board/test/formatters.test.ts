@@ -1,83 +1,70 @@
+import type { BranchJobData, GroupJobData, GroupTimeoutJobData } from '@graflow/core/redis';
 import {
-  describePolicy,
+  BRANCH_VALUE,
   formatJobData,
   formatJobName,
   formatReturnValue,
   isBranchJobData,
   isGroupJobData,
 } from '../src/formatters';
-import type { BranchJobData, GroupJobData } from '@graflow/core/redis';
 
 const hash = 'ab'.repeat(32);
 const limits = { ttl: 86_400, maxPayloadBytes: 1_000_000, epoch: 'e1' };
-const group: GroupJobData = {
-  v: 2,
-  kind: 'group',
-  runId: 'run-1',
-  graphHash: hash,
-  groupId: 'fetch_all',
-  groupKey: 'run-1:fetch_all',
-  name: 'fetch',
-  branches: 3,
-  ...limits,
-};
+const group: GroupJobData = { v: 2, kind: 'group', runId: 'run-1', graphHash: hash, groupId: 'crunch-all', groupKey: 'k1', branches: 3, ...limits };
 const branch: BranchJobData = {
   v: 2,
   kind: 'branch',
   ...limits,
   runId: 'run-1',
   graphHash: hash,
-  nodeId: 'fetch_a',
-  groupId: 'fetch_all',
-  groupKey: 'run-1:fetch_all',
+  nodeId: 'crunch-7',
+  groupId: 'crunch-all',
+  groupKey: 'k1',
   branchIndex: 0,
-  path: 'fetch_all/fetch_a',
-  cancelKeys: ['run-1:fetch_all'],
+  path: '/crunch-all@1/crunch-7',
+  cancelKeys: ['run-1/k1'],
 };
+const timeout: GroupTimeoutJobData = { v: 2, kind: 'group-timeout', runId: 'run-1', graphHash: hash, groupId: 'crunch-all', groupKey: 'k1', ...limits };
 
 describe('formatJobName', () => {
-  it('names a group by its name, else its id, with the branch count', () => {
-    expect(formatJobName({ name: 'group', data: group })).toBe('group fetch (3 branches)');
-    expect(formatJobName({ name: 'group', data: { ...group, name: undefined, branches: 1 } })).toBe('group fetch_all (1 branch)');
+  it("keeps core's names: a branch by node id, a group and its timeout by group id", () => {
+    expect(formatJobName({ name: 'crunch-7', data: branch })).toBe('crunch-7');
+    expect(formatJobName({ name: 'group crunch-all', data: group })).toBe('group crunch-all');
+    expect(formatJobName({ name: 'group crunch-all', data: { ...group, name: 'crunch-all' } })).toBe('group crunch-all');
+    expect(formatJobName({ name: 'group-timeout crunch-all', data: timeout })).toBe('group-timeout crunch-all');
   });
 
-  it('names a branch by its node', () => {
-    expect(formatJobName({ name: 'fetch_a', data: branch })).toBe('fetch_a');
+  it('never renames a branch to "branch ..."', () => {
+    // Even a job whose stored name is the old generic one shows its node id.
+    expect(formatJobName({ name: 'branch', data: branch })).toBe('crunch-7');
   });
 
-  it('names a group timeout by its group', () => {
-    const { runId, graphHash, groupId, groupKey } = group;
-    expect(formatJobName({ name: 'group-timeout fetch_all', data: { v: 2, kind: 'group-timeout', runId, graphHash, groupId, groupKey, ...limits } })).toBe('group-timeout fetch_all');
-  });
-
-  it('leaves foreign or malformed jobs as they are', () => {
+  it('leaves foreign, old-version or malformed jobs as they are', () => {
     expect(formatJobName({ name: 'email', data: { to: 'x' } })).toBe('email');
-    expect(formatJobName({ name: 'branch', data: { v: 1, nodeId: 'n' } })).toBe('branch');
+    expect(formatJobName({ name: 'branch', data: { v: 1, kind: 'branch', nodeId: 'n' } })).toBe('branch');
     expect(formatJobName({ name: 'group', data: null })).toBe('group');
     expect(formatJobName({})).toBe('');
   });
 });
 
 describe('formatJobData', () => {
-  it('summarises a branch as run, group and node', () => {
+  it('summarises a branch as run, group and node, with the run limits', () => {
     expect(formatJobData(branch)).toEqual({
       run: 'run-1',
-      group: 'fetch_all',
-      node: 'fetch_a',
+      group: 'crunch-all',
+      node: 'crunch-7',
       branch: 0,
-      path: 'fetch_all/fetch_a',
+      path: '/crunch-all@1/crunch-7',
       graph: `${hash.slice(0, 12)}…`,
-      groupKey: 'run-1:fetch_all',
+      groupKey: 'k1',
+      ttlSeconds: 86_400,
+      maxPayloadBytes: 1_000_000,
     });
   });
 
-  it('summarises a group by run, name and branch count', () => {
-    expect(formatJobData(group)).toMatchObject({
-      run: 'run-1',
-      group: 'fetch',
-      groupId: 'fetch_all',
-      branches: 3,
-    });
+  it('summarises a group by run, id and branch count', () => {
+    expect(formatJobData(group)).toMatchObject({ run: 'run-1', group: 'crunch-all', branches: 3 });
+    expect(formatJobData(timeout)).toMatchObject({ run: 'run-1', group: 'crunch-all', timeoutOf: 'group crunch-all' });
   });
 
   it('returns anything else unchanged', () => {
@@ -85,20 +72,9 @@ describe('formatJobData', () => {
     expect(formatJobData(foreign)).toBe(foreign);
     expect(formatJobData('text')).toBe('text');
     expect(isBranchJobData({ ...branch, branchIndex: 'x' })).toBe(false);
+    expect(isBranchJobData({ ...branch, branchIndex: -1 })).toBe(false);
     expect(isGroupJobData({ ...group, runId: '' })).toBe(false);
-  });
-});
-
-describe('describePolicy', () => {
-  it.each([
-    ['strict', 'strict'],
-    ['best_effort', 'best_effort'],
-    [{ atLeast: 2 }, 'at least 2'],
-    [{ critical: ['a', 'b'] }, 'critical: a, b'],
-    [{ custom: 'quorum' }, 'custom: quorum'],
-    [{ other: true }, '{"other":true}'],
-  ])('%j -> %s', (policy, text) => {
-    expect(describePolicy(policy)).toBe(text);
+    expect(isGroupJobData({ ...group, v: 1 })).toBe(false);
   });
 });
 
@@ -108,13 +84,43 @@ describe('formatReturnValue', () => {
     expect(formatReturnValue(value)).toEqual({ ...value, summary: '1 succeeded, 1 failed' });
   });
 
-  it('names the node of a branch and says where its result lives', () => {
-    expect(formatReturnValue({ nodeId: 'fetch_a', ok: true })).toEqual({ node: 'fetch_a', ok: true, result: expect.any(String) });
-    expect(formatReturnValue({ nodeId: 'fetch_a', ok: true, replayed: true })).toMatchObject({ replayed: true });
+  it('shows the decoded value a branch produced, and where it was read', () => {
+    const value = { nodeId: 'crunch-7', ok: true, [BRANCH_VALUE]: { found: true, ok: true, source: 'run results', value: { square: 49 }, bytes: 12 } };
+    expect(formatReturnValue(value)).toEqual({ node: 'crunch-7', ok: true, result: { square: 49 }, from: 'run results' });
+    const failed = { nodeId: 'x', ok: false, skipped: true, [BRANCH_VALUE]: { found: true, ok: false, source: 'barrier outcome', value: { name: 'Error', message: 'skipped' }, bytes: 9 } };
+    expect(formatReturnValue(failed)).toEqual({ node: 'x', ok: false, skipped: true, error: { name: 'Error', message: 'skipped' }, from: 'barrier outcome' });
   });
 
-  it('returns anything else unchanged', () => {
+  it('says why a value is missing or cut', () => {
+    const gone = { nodeId: 'crunch-7', ok: true, replayed: true, [BRANCH_VALUE]: { found: false, note: 'no value in Redis' } };
+    expect(formatReturnValue(gone)).toEqual({ node: 'crunch-7', ok: true, replayed: true, result: null, note: 'no value in Redis' });
+    const cut = { nodeId: 'n', ok: true, [BRANCH_VALUE]: { found: true, ok: true, source: 'run results', value: 'xx…', bytes: 9, note: 'truncated for display' } };
+    expect(formatReturnValue(cut)).toMatchObject({ result: 'xx…', note: 'truncated for display' });
+  });
+
+  it('does not take a "result" that came from Redis for a decoded value', () => {
+    // Only the adapter can attach a decoded value (under a symbol JSON cannot carry).
+    const spoofed = JSON.parse('{"nodeId":"n","ok":true,"result":"forged"}') as unknown;
+    expect(formatReturnValue(spoofed)).toEqual({ node: 'n', ok: true, result: expect.stringMatching(/^not loaded/) });
+  });
+
+  it('returns anything else unchanged and never throws', () => {
     expect(formatReturnValue(42)).toBe(42);
     expect(formatReturnValue(null)).toBeNull();
+    const hostile = {
+      status: 'succeeded',
+      failed: [],
+      get succeeded(): string[] {
+        throw new Error('getter blew up');
+      },
+    };
+    expect(formatReturnValue(hostile)).toBe(hostile);
+    const hostileJob = {
+      get data(): unknown {
+        throw new Error('getter blew up');
+      },
+      name: 'kept',
+    };
+    expect(formatJobName(hostileJob)).toBe('kept');
   });
 });
