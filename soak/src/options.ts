@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 /** Sizes of a soak. `npm run soak` takes them from `SOAK_*` variables; the short test passes its own. */
 export interface SoakOptions {
-  /** Runs to start. @defaultValue 200 */
+  /** Runs to start. @defaultValue 400 */
   runs: number;
   /** Runs in flight at once. @defaultValue 5 */
   concurrency: number;
@@ -28,7 +28,7 @@ export interface SoakOptions {
 }
 
 const DEFAULTS = Object.freeze({
-  runs: 200,
+  runs: 400,
   concurrency: 5,
   workers: 3,
   killIntervalMs: 5_000,
