@@ -5,6 +5,10 @@ import { show } from './check';
 import type { ProducerConfig, RunVerdict } from './checked-run';
 import type { WorkerFleet } from './fleet';
 
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}... (${text.length} chars)` : text;
+}
+
 /** Reads every key matching `pattern` with SCAN (never KEYS on a live server). */
 async function scanKeys(redis: IORedis, pattern: string): Promise<string[]> {
   const keys: string[] = [];
@@ -26,12 +30,23 @@ async function redisState(redis: IORedis, queue: Queue, prefix: string, runId: s
   }
   // Job hashes are `<prefix>:<queue>:<jobId>`; job ids of a run start with the run id.
   const jobKey = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}:${DEFAULT_QUEUE}:(${runId.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}-[^:]+)$`);
-  const states: string[] = [];
+  // Per group instance: the group job's state, then its branch indexes by state.
+  const groups = new Map<string, { group?: string; branches: Map<string, number[]> }>();
   for (const key of await scanKeys(redis, `${prefix}:${DEFAULT_QUEUE}:${runId}-*`)) {
     const id = jobKey.exec(key)?.[1];
-    if (id) states.push(`${id.slice(runId.length + 1)}=${await queue.getJobState(id)}`);
+    if (!id) continue;
+    const [, groupKey, branch] = /^[^]*?-([0-9a-f]+)(?:-b(\d+))?$/.exec(id) ?? [];
+    if (!groupKey) continue;
+    const state = await queue.getJobState(id);
+    const entry = groups.get(groupKey) ?? { branches: new Map<string, number[]>() };
+    groups.set(groupKey, entry);
+    if (branch === undefined) entry.group = state;
+    else entry.branches.set(state, [...(entry.branches.get(state) ?? []), Number(branch)]);
   }
-  if (states.length) lines.push(`jobs: ${states.join(' ')}`);
+  for (const [groupKey, { group, branches }] of groups) {
+    const parts = [...branches].map(([state, indexes]) => `${state} b${indexes.sort((a, b) => a - b).join(',')}`);
+    lines.push(cut(`jobs of group ${groupKey}: group job ${group ?? 'missing'}; branches ${parts.join('; ')}`, 1_000));
+  }
   return lines;
 }
 

@@ -72,7 +72,7 @@ async function runPlan(plan: PlannedRun[], options: SoakOptions, config: Produce
     while (inFlight.size >= options.concurrency && !signal.aborted) await Promise.race([...inFlight, stopped]);
     if (signal.aborted) {
       say(`stopped early: ${verdicts.length} runs checked, ${inFlight.size} left in flight`);
-      return verdicts;
+      return [...verdicts]; // runs still in flight end during clean-up, against a stopped Redis
     }
     if (Date.now() - started > options.durationCapMs) {
       say(`duration cap (${options.durationCapMs} ms) reached: ${verdicts.length + inFlight.size} of ${plan.length} runs started`);
@@ -97,7 +97,7 @@ async function runPlan(plan: PlannedRun[], options: SoakOptions, config: Produce
   }
   await Promise.race([Promise.all(inFlight), stopped]);
   say(`runs in flight at once: up to ${overlap.maxRuns}; runs of one workflow at once: up to ${overlap.maxSameWorkflow}`);
-  return verdicts;
+  return [...verdicts];
 }
 
 /** Runs one soak and stops everything it started (by PID), whatever happens. */
@@ -158,15 +158,19 @@ async function main(): Promise<number> {
   }
   // Ctrl-C or SIGTERM: stop starting runs, then stop every process the soak started.
   const interrupt = new AbortController();
-  const onSignal = () => interrupt.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  let exitCode = 0;
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      exitCode = code;
+      interrupt.abort();
+    });
+  }
   const summary = await runSoak(options, { signal: interrupt.signal });
   console.log(`soak: worker kills: ${summary.kills}, redis restarts: ${summary.redisRestarts}`);
   for (const line of summary.details) console.log(`soak: ${line}`);
   console.log(`soak: ${summary.line}`);
   const failed = summary.wrong > 0 || summary.hung > 0 || summary.runs === 0 || summary.details.some((d) => d.startsWith('the soak itself failed'));
-  return interrupt.signal.aborted ? 130 : failed ? 1 : 0;
+  return exitCode || (failed ? 1 : 0);
 }
 
 if (require.main === module) {
