@@ -4,7 +4,7 @@ import type { Config } from 'jest';
 // does the type checking) while child processes spawned by tests run the built `dist/`.
 const config: Config = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/packages', '<rootDir>/apps', '<rootDir>/examples', '<rootDir>/deploy'],
+  roots: ['<rootDir>/packages', '<rootDir>/apps', '<rootDir>/examples', '<rootDir>/deploy', '<rootDir>/soak'],
   testMatch: ['**/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: {
