@@ -1,3 +1,4 @@
+import type { GraflowClient } from '@graflow/core';
 import { compareRuns, settle, type Settled } from './check';
 import type { PlannedRun } from './plan';
 
@@ -5,6 +6,8 @@ export interface ProducerConfig {
   host: string;
   port: number;
   keyPrefix: string;
+  /** The soak's one long-lived connection, shared by every run (as a service would). */
+  client: GraflowClient;
 }
 
 export interface RunVerdict {
@@ -33,7 +36,7 @@ export async function checkedRun(planned: PlannedRun, config: ProducerConfig, de
   const started = Date.now();
   const { workflow } = planned.soakWorkflow;
   const reference = withDeadline(settle(workflow.run({ runId: planned.runId })), deadlineMs);
-  const distributed = settle(workflow.run({ runId: planned.runId, queueBackend: 'redis', config }));
+  const distributed = settle(workflow.run({ runId: planned.runId, client: config.client }));
   const got = await withDeadline(distributed, deadlineMs);
   const expected = await reference;
   const durationMs = Date.now() - started;

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
-import { DEFAULT_QUEUE, RunKeys } from '@graflow/core';
+import { DEFAULT_QUEUE, RunKeys } from '@graflow/core/redis';
 import { show } from './check';
 import type { ProducerConfig, RunVerdict } from './checked-run';
 import type { WorkerFleet } from './fleet';

@@ -8,6 +8,7 @@
  * Sizes come from `SOAK_*` variables (see `options.ts`), e.g. `SOAK_RUNS=50 SOAK_SEED=7 npm run soak`.
  */
 import { mkdirSync } from 'node:fs';
+import { connect, type GraflowClient } from '@graflow/core';
 import { startRedisServer, type RedisServerHandle } from '@graflow/testing';
 import { Chaos } from './chaos';
 import { checkedRun, type ProducerConfig, type RunVerdict } from './checked-run';
@@ -113,9 +114,12 @@ export async function runSoak(options: SoakOptions, hooks: SoakHooks = {}): Prom
   let redis: RedisServerHandle | undefined;
   let fleet: WorkerFleet | undefined;
   let chaos: Chaos | undefined;
+  let client: GraflowClient | undefined;
   try {
     redis = await startRedisServer({ appendOnly: true });
-    const config: ProducerConfig = { host: redis.host, port: redis.port, keyPrefix: `soak-${tag}` };
+    const keyPrefix = `soak-${tag}`;
+    client = await connect({ host: redis.host, port: redis.port, keyPrefix });
+    const config: ProducerConfig = { host: redis.host, port: redis.port, keyPrefix, client };
     fleet = new WorkerFleet({ redisPort: redis.port, keyPrefix: config.keyPrefix, logDir: options.logDir });
     for (let i = 0; i < options.workers; i++) await fleet.start();
     say(`redis-server on ${redis.host}:${redis.port} (AOF), workers ${fleet.pids.join(', ')}, key prefix ${config.keyPrefix}`);
@@ -132,6 +136,7 @@ export async function runSoak(options: SoakOptions, hooks: SoakHooks = {}): Prom
   } finally {
     await chaos?.stop();
     await fleet?.stopAll();
+    await client?.close();
     await redis?.stop();
   }
   const count = (v: RunVerdict['verdict']) => verdicts.filter((x) => x.verdict === v).length;
