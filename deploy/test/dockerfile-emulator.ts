@@ -96,9 +96,12 @@ function copy(ins: Instruction, image: EmulatedImage, options: EmulatorOptions):
 function runShell(ins: Instruction, image: EmulatedImage, options: EmulatorOptions): void {
   const command = hostPaths(ins.getArguments().map((a) => a.getValue()).join(' '), options.paths);
   const env = Object.fromEntries(Object.entries(image.env).map(([k, v]) => [k, hostPaths(v, options.paths)]));
-  const r = spawnSync('sh', ['-c', command], { cwd: hostPath(image.workdir, options.paths), env: isolatedNpmEnv(env), encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`RUN ${command} exited ${r.status}:\n${`${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-20).join('\n')}`);
+  const r = spawnSync('sh', ['-c', command], { cwd: hostPath(image.workdir, options.paths), env: isolatedNpmEnv(env), encoding: 'utf8', timeout: RUN_TIMEOUT_MS });
+  if (r.status !== 0) throw new Error(`RUN ${command} exited ${r.status ?? r.signal}:\n${`${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-20).join('\n')}`);
 }
+
+// An npm install from the registry is the slowest step; a hung one must not hang the suite.
+const RUN_TIMEOUT_MS = 10 * 60_000;
 
 const jsonArgs = (ins: Instruction): string[] => JSON.parse(ins.getArgumentsContent() ?? '[]') as string[];
 

@@ -52,9 +52,16 @@ export interface RunResult {
 export async function run(
   command: string,
   args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv; check?: boolean },
+  options: { cwd: string; env?: NodeJS.ProcessEnv; check?: boolean; timeoutMs?: number },
 ): Promise<RunResult> {
-  const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? isolatedNpmEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  // A hung npm (registry) is killed rather than left behind when the test gives up.
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? isolatedNpmEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: options.timeoutMs ?? 10 * 60_000,
+    killSignal: 'SIGKILL',
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
