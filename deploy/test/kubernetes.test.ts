@@ -1,8 +1,11 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import {
   BOARD_ENTRY,
   DEFAULT_QUEUE,
+  EXAMPLE_KEY_PREFIX,
+  IMAGE_ROOT,
   DEPLOY_DIR,
   K8S_DIR,
   QUEUE_DEPTH_METRIC,
@@ -64,6 +67,52 @@ describe('Kubernetes manifests', () => {
     expect(files.filter((f) => !reachable.has(f))).toEqual([]);
   });
 
+  it('ships a Redis with AOF on a PersistentVolumeClaim, where the ConfigMap points, in the default and KEDA sets', () => {
+    for (const set of [defaultSet, kedaSet]) {
+      const service = one(set, 'Service', config.REDIS_HOST);
+      expect(service.spec.ports[0].port).toBe(Number(config.REDIS_PORT));
+      const redis = one(set, 'Deployment', 'redis');
+      expect(service.spec.selector).toEqual(redis.spec.selector.matchLabels);
+      const pod = redis.spec.template.spec;
+      const container = pod.containers[0];
+      expect(container.image).toMatch(/^redis:7(\.|-|$)/);
+      expect(container.args.join(' ')).toMatch(/--appendonly yes/);
+      // BullMQ needs every key it writes: an evicting Redis loses jobs.
+      expect(container.args.join(' ')).toMatch(/--maxmemory-policy noeviction/);
+      expect(container.ports[0].containerPort).toBe(Number(config.REDIS_PORT));
+      const data = pod.volumes.find((v: any) => v.persistentVolumeClaim);
+      expect(container.volumeMounts).toContainEqual({ name: data.name, mountPath: '/data' });
+      expect(one(set, 'PersistentVolumeClaim', data.persistentVolumeClaim.claimName).spec.accessModes).toEqual(['ReadWriteOnce']);
+      // One pod may hold a ReadWriteOnce volume: a rolling update would deadlock on it.
+      expect(redis.spec.strategy.type).toBe('Recreate');
+      expect(redis.spec.replicas).toBe(1);
+    }
+  });
+
+  it('starts the workers and the board only once Redis answers (an init container), not in a crash loop', () => {
+    const script = 'wait-for-redis.js';
+    expect(existsSync(join(DEPLOY_DIR, 'bin', script))).toBe(true);
+    expect(readFileSync(join(DEPLOY_DIR, 'Dockerfile'), 'utf8')).toMatch(/^COPY deploy\/bin\/ \.\/bin\/$/m);
+    const deployments = [...byKind(defaultSet, 'Deployment'), ...kustomizeObjects(join(K8S_DIR, 'examples', 'gpu-pool'))].filter(
+      (d) => d.kind === 'Deployment' && d.metadata.name !== 'redis',
+    );
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['graflow-board', 'graflow-worker', 'graflow-worker-gpu']);
+    for (const d of deployments) {
+      const pod = d.spec.template.spec;
+      const [init] = pod.initContainers;
+      expect(init.command).toEqual(['node', `${IMAGE_ROOT}/bin/${script}`]);
+      expect(init.image).toBe(pod.containers[0].image);
+      expect(init.envFrom).toEqual(pod.containers[0].envFrom);
+    }
+    // With no autoscaler yet, or when Prometheus is down, the Deployment's own count applies.
+    expect(worker.spec.replicas).toBeGreaterThan(0);
+  });
+
+  it('leaves GRAFLOW_TASKS to the image, so a derived image`s ENV is not overridden', () => {
+    expect(config.GRAFLOW_TASKS).toBeUndefined();
+    expect(config.REDIS_KEY_PREFIX).toBe(EXAMPLE_KEY_PREFIX);
+  });
+
   it('names each worker pod by POD_NAME from the downward API', () => {
     const podName = workerContainer.env.find((e: any) => e.name === 'POD_NAME');
     expect(podName.valueFrom.fieldRef.fieldPath).toBe('metadata.name');
@@ -98,7 +147,7 @@ describe('Kubernetes manifests', () => {
       const pod = d.spec.template.spec;
       expect(pod.securityContext.runAsNonRoot).toBe(true);
       expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
-      for (const c of pod.containers) {
+      for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
         expect(c.securityContext.allowPrivilegeEscalation).toBe(false);
         expect(Object.keys(c.resources.requests).sort()).toEqual(['cpu', 'memory']);
         expect(Object.keys(c.resources.limits).sort()).toEqual(['cpu', 'memory']);
@@ -152,7 +201,7 @@ describe('Kubernetes manifests', () => {
   it('runs the board from the worker image on its own port, probed on /healthz', () => {
     const board = one(defaultSet, 'Deployment', 'graflow-board').spec.template.spec.containers[0];
     expect(board.image).toBe(workerContainer.image);
-    expect(board.command).toEqual(['node', BOARD_ENTRY]);
+    expect(board.command).toEqual(['node', `${IMAGE_ROOT}/${BOARD_ENTRY}`]);
     expect(board.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
     const svc = one(defaultSet, 'Service', 'graflow-board');
     expect(svc.spec.type).toBe('ClusterIP');

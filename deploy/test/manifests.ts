@@ -12,7 +12,7 @@ import { validate as validateDockerfileSyntax } from 'dockerfile-utils';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
-import { ConfigMap, Service } from 'kubernetes-models/v1';
+import { ConfigMap, PersistentVolumeClaim, Service } from 'kubernetes-models/v1';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 
 export const DEPLOY_DIR = resolve(__dirname, '..');
@@ -64,6 +64,7 @@ const K8S_MODELS: Record<string, new (data: any) => Validatable> = {
   'apps/v1/Deployment': Deployment,
   'v1/Service': Service,
   'v1/ConfigMap': ConfigMap,
+  'v1/PersistentVolumeClaim': PersistentVolumeClaim,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'keda.sh/v1alpha1/ScaledObject': ScaledObject,
 };
@@ -221,8 +222,13 @@ export function composeEnvironment(service: { environment?: Record<string, strin
 }
 
 export const K8S_DIR = deployPath('k8s');
-export const WORKER_ENTRY = 'apps/worker/dist/main.js';
-export const BOARD_ENTRY = 'apps/board/dist/main.js';
+/** Where the image installs the packages (its WORKDIR); systemd installs them in /opt/graflow. */
+export const IMAGE_ROOT = '/app';
+/** The installed bins, relative to the folder the packages were installed into. */
+export const WORKER_ENTRY = 'node_modules/@graflow/worker/dist/main.js';
+export const BOARD_ENTRY = 'node_modules/@graflow/board/dist/main.js';
+/** The one key prefix the docs and manifests use: a valid label value, without ':' (see deploy/README.md). */
+export const EXAMPLE_KEY_PREFIX = 'myapp-workflows';
 
 /** Every YAML file under `dir` except kustomizations. */
 export function yamlFilesUnder(dir: string): string[] {

@@ -7,9 +7,13 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { parseWorkerCli, type ResolvedWorkerCliOptions } from '../../apps/worker/src/cli/options';
 import { createRegistry, registerQueueDepth } from '../../apps/worker/src/metrics/registry';
+import type { Env } from 'dockerfile-ast';
+import { readStages, stageNamed } from './dockerfile-emulator';
 import {
+  EXAMPLE_KEY_PREFIX,
   composeEnvironment,
   deployPath,
+  isK8sLabelValue,
   durationSeconds,
   kustomizeObjects,
   parseEnvFile,
@@ -27,16 +31,25 @@ async function resolveWorker(argv: string[], env: Record<string, string>): Promi
 const objects = kustomizeObjects(deployPath('k8s'));
 const find = (kind: string, name?: string): K8sObject => objects.find((o) => o.kind === kind && (!name || o.metadata.name === name))!;
 
+/** The worker image's own environment (its runtime ENV), which a container's settings override. */
+const imageEnv: Record<string, string> = Object.assign(
+  {},
+  ...stageNamed(readStages(deployPath('Dockerfile')), 'runtime')
+    .instructions.filter((i) => i.getKeyword() === 'ENV')
+    .map((i) => Object.fromEntries((i as unknown as Env).getProperties().map((p) => [p.getName(), p.getValue() ?? '']))),
+);
+
 describe('the worker accepts what the manifests give it', () => {
   it('Kubernetes: args with POD_NAME and the ConfigMap environment', async () => {
     const pod = find('Deployment', 'graflow-worker').spec.template.spec;
     const container = pod.containers[0];
-    const env = find('ConfigMap', 'graflow-worker-config').data as Record<string, string>;
+    const env = { ...imageEnv, ...(find('ConfigMap', 'graflow-worker-config').data as Record<string, string>) };
     const argv = (container.args as string[]).map((a) => a.replace('$(POD_NAME)', 'graflow-worker-7d9c-x2'));
     const options = await resolveWorker(argv, env);
     expect(options.workerId).toBe('graflow-worker-7d9c-x2');
     expect(options.mode).toBe('worker');
-    expect(options.taskModules).toEqual([env.GRAFLOW_TASKS]);
+    // The tasks are the image's: its sample, or what a derived image's ENV names.
+    expect(options.taskModules).toEqual([imageEnv.GRAFLOW_TASKS]);
     expect(options.gracefulShutdownTimeoutMs / 1000).toBeLessThan(pod.terminationGracePeriodSeconds);
     const metricsPort = container.ports.find((p: { name: string }) => p.name === 'metrics').containerPort;
     expect(options.http).toEqual({ host: '0.0.0.0', port: metricsPort, portChosen: true });
@@ -48,7 +61,7 @@ describe('the worker accepts what the manifests give it', () => {
   it('Kubernetes GPU pool example: serves exactly the queue its HPA scales on', async () => {
     const gpuSet = kustomizeObjects(deployPath('k8s', 'examples', 'gpu-pool'));
     const container = gpuSet.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0];
-    const env = find('ConfigMap', 'graflow-worker-config').data as Record<string, string>;
+    const env = { ...imageEnv, ...(find('ConfigMap', 'graflow-worker-config').data as Record<string, string>) };
     const argv = (container.args as string[]).map((a) => a.replace('$(POD_NAME)', 'graflow-worker-gpu-5f6b-q1'));
     const options = await resolveWorker(argv, env);
     const selector = gpuSet.find((o) => o.kind === 'HorizontalPodAutoscaler')!.spec.metrics[0].external.metric.selector.matchLabels;
@@ -59,12 +72,12 @@ describe('the worker accepts what the manifests give it', () => {
 
   it('docker compose: the worker service environment', async () => {
     const worker = readYaml(deployPath('docker-compose.yml')).services.worker;
-    const options = await resolveWorker([], composeEnvironment(worker));
+    const options = await resolveWorker([], { ...imageEnv, ...composeEnvironment(worker) });
     expect(options.queues).toEqual(['tasks']);
     const gpu = await resolveWorker([], composeEnvironment(readYaml(deployPath('docker-compose.yml')).services['worker-gpu']));
     expect(gpu).toMatchObject({ queues: ['gpu'], concurrency: 1, keyPrefix: options.keyPrefix });
     expect(options.redis).toMatchObject({ host: 'redis', port: 6379 });
-    expect(options.keyPrefix).toBe('myapp:workflows');
+    expect(options.keyPrefix).toBe(EXAMPLE_KEY_PREFIX);
     expect(options.gracefulShutdownTimeoutMs / 1000).toBeLessThan(durationSeconds(worker.stop_grace_period));
     expect(options.http?.port).toBe(9464);
   });
@@ -83,6 +96,26 @@ describe('the worker accepts what the manifests give it', () => {
     const worker = readYaml(deployPath('docker-compose.yml')).services.worker;
     const env = { ...composeEnvironment(worker), MAX_CONCURRENT_TASKS: 'four' };
     await expect(resolveWorker([], env)).rejects.toThrow(/four/);
+  });
+});
+
+describe('one key-prefix convention', () => {
+  it('compose, Kubernetes (ConfigMap, HPAs, KEDA) and systemd use the same prefix, which label selectors and the flow tree accept', async () => {
+    const compose = await resolveWorker([], { ...imageEnv, ...composeEnvironment(readYaml(deployPath('docker-compose.yml')).services.worker) });
+    const systemd = parseEnvFile(readFileSync(deployPath('systemd', 'worker.env.example'), 'utf8'));
+    const gpuHpa = kustomizeObjects(deployPath('k8s', 'examples', 'gpu-pool')).find((o) => o.kind === 'HorizontalPodAutoscaler')!;
+    const keda = kustomizeObjects(deployPath('k8s', 'keda')).find((o) => o.kind === 'ScaledObject')!;
+    const prefixes = {
+      compose: compose.keyPrefix,
+      configMap: (find('ConfigMap', 'graflow-worker-config').data as Record<string, string>).REDIS_KEY_PREFIX,
+      hpa: find('HorizontalPodAutoscaler').spec.metrics[0].external.metric.selector.matchLabels.key_prefix,
+      gpuHpa: gpuHpa.spec.metrics[0].external.metric.selector.matchLabels.key_prefix,
+      keda: /key_prefix="([^"]+)"/.exec(keda.spec.triggers[0].metadata.query)![1],
+      systemd: systemd.REDIS_KEY_PREFIX,
+    };
+    expect(new Set(Object.values(prefixes))).toEqual(new Set([EXAMPLE_KEY_PREFIX]));
+    // A label value (what an HPA selector holds), and no ':' (BullMQ's getFlow splits keys on it).
+    expect(isK8sLabelValue(EXAMPLE_KEY_PREFIX) && !EXAMPLE_KEY_PREFIX.includes(':')).toBe(true);
   });
 });
 

@@ -5,7 +5,8 @@
  *   npm run example
  *
  * The same workflow on a worker fleet: pass `{ queueBackend: 'redis', config: { host, port, keyPrefix } }`
- * to `run()` and start `graflow-worker --tasks examples/dist/etl-tasks.js` with the same prefix.
+ * to `run()` and start `graflow-worker --tasks examples/dist/etl-tasks.js` with the same prefix;
+ * `npm run example:distributed` does all of it (etl-producer.ts, run-distributed.ts).
  */
 import { chain, parallel, workflow } from '@graflow/core';
 import { extract, load, orders, transform } from './etl-tasks';

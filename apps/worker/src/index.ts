@@ -34,7 +34,7 @@ export type { ResolvedWorkerCliOptions, RawCliInput, CliParseResult, CliProgram 
 export { REDIS_FLAGS, resolveRedisFlags, parseRedisFlags } from './cli/redis-flags';
 export type { RedisFlagName, ResolvedRedisFlags } from './cli/redis-flags';
 export { declareFlags, collectFlagInput, FlagReader } from './cli/flags';
-export type { FlagSpec, FlagTable, FlagType, RawFlagInput } from './cli/flags';
+export type { FlagParser, FlagSpec, FlagTable, FlagType, RawFlagInput } from './cli/flags';
 export { renderFlagTable } from './cli/flag-docs';
 export { CliUsageError, StartupError, ExitCode } from './cli/errors';
 export { createJsonLogger, LOG_LEVELS } from './logging/json-logger';

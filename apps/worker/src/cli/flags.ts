@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { delimiter } from 'node:path';
-import type { Argv } from 'yargs';
 import { CliUsageError } from './errors';
 
 /**
@@ -30,8 +29,16 @@ export type RawValue = string | boolean | (string | number)[];
 /** A raw value and where it came from (`--flag` or `--flag (from VAR)`), so errors name it. */
 export type RawFlagInput<Name extends string = string> = Partial<Record<Name, { value: RawValue; source: string }>>;
 
+/**
+ * The one yargs method `declareFlags` uses. Typed by shape, so the published types do not make
+ * consumers install `@types/yargs`.
+ */
+export interface FlagParser {
+  option(name: string, spec: { type: FlagType; group: string; describe: string; defaultDescription?: string }): unknown;
+}
+
 /** Declares every flag of `table` on a yargs parser, the variable shown in its description. */
-export function declareFlags(parser: Argv, table: FlagTable): void {
+export function declareFlags(parser: FlagParser, table: FlagTable): void {
   for (const [name, spec] of Object.entries(table)) {
     parser.option(name, {
       type: spec.type,
