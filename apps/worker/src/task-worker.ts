@@ -150,21 +150,25 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
     this.state = 'stopping';
     this.emit('shutdown:begin', { timeoutMs });
     this.options.logger?.info('shutting down', { timeoutMs, activeTasks: this.counters.activeTasks });
-    const closing = Promise.all(this.workers.map((w) => w.close()));
+    // Drain with pause() (stop fetching, wait for in-flight jobs), then close with force once:
+    // BullMQ's close(true) after a pending close() returns that first, unforced close, which
+    // would keep renewing the locks of jobs stuck past the deadline (and the process alive).
+    const draining = Promise.all(this.workers.map((w) => w.pause()));
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
       timer = setTimeout(() => resolve('deadline'), timeoutMs);
     });
-    const outcome = await Promise.race([closing.then(() => 'closed' as const), deadline]);
+    const outcome = await Promise.race([draining.then(() => 'drained' as const), deadline]);
     clearTimeout(timer);
-    const clean = outcome === 'closed';
+    const clean = outcome === 'drained';
     if (!clean) {
       this.options.logger?.warn('shutdown deadline passed; aborting in-flight tasks', { activeTasks: this.counters.activeTasks });
       this.shutdown.abort(new ShutdownDeadlineError(timeoutMs));
-      await Promise.race([closing, new Promise((r) => setTimeout(r, 2_000))]);
-      // A forced close can still wait on Redis (an outage): bounded, the process must get to exit.
-      await Promise.race([Promise.all(this.workers.map((w) => w.close(true).catch(() => undefined))), new Promise((r) => setTimeout(r, 2_000).unref())]);
+      // Aborted branches hand themselves back to the queue; give them a moment to do so.
+      await Promise.race([draining, new Promise((r) => setTimeout(r, 2_000).unref())]);
     }
+    // Bounded: even a forced close can wait on Redis during an outage, and the process must exit.
+    await Promise.race([Promise.all(this.workers.map((w) => w.close(true).catch(() => undefined))), new Promise((r) => setTimeout(r, 2_000).unref())]);
     await this.release();
     this.emit('shutdown:end', { clean });
     return { clean };
