@@ -3,9 +3,27 @@ import { hostname } from 'node:os';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { resolveRedisConfig, RUN_OPTION_DEFAULTS } from '@graflow/core';
-import { CancelRegistry, RedisRuntime, WorkerHeartbeat, createJobProcessor, createRedisClient } from '@graflow/core/redis';
+import { CancelRegistry, RedisRuntime, WorkerHeartbeat, createJobProcessor, createRedisClient, errorSummary } from '@graflow/core/redis';
 import { resolveTaskWorkerOptions, type ResolvedTaskWorkerOptions } from './task-worker-options';
 import type { StopResult, TaskWorkerEvents, TaskWorkerHandle, TaskWorkerMetrics, TaskWorkerOptions } from './task-worker-api';
+
+/** Lines of a failure's stack kept in a log line: the thrower's frames, not a whole trace. */
+const LOG_STACK_LINES = 12;
+
+/**
+ * Where a failure was thrown, for the log line: the stack of the task's own error (for a nested
+ * group's failure, of its first failed branch, as recorded on the worker that ran it), bounded.
+ */
+function failureStack(err: unknown): { stack?: string } {
+  if (!(err instanceof Error)) return {};
+  const summary = errorSummary(err);
+  const stack = summary.stack && !summary.failed?.length ? summary.stack : summary.failed?.find((f) => f.error.stack)?.error.stack ?? summary.stack;
+  return stack ? { stack: stack.split('\n').slice(0, LOG_STACK_LINES).join('\n') } : {};
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
 
 /** Aborts in-flight tasks when the graceful-shutdown deadline passes. */
 class ShutdownDeadlineError extends Error {
@@ -78,6 +96,7 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
       cancels: this.cancels,
       shutdownSignal: this.shutdown.signal,
       loadedModules: o.taskModules,
+      workerId: o.workerId,
       ...(o.maxPayloadBytes !== undefined ? { maxPayloadBytesCeiling: o.maxPayloadBytes } : {}),
       onGraphLoad: (hit) => this.emit('graph:cache', { hit }),
       onBranch: (event, info) => {
@@ -96,8 +115,15 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
         else this.counters.tasksFailed++;
         const error = info.error instanceof Error ? info.error : undefined;
         if (info.ok) log?.info('branch succeeded', { ...fields, durationMs });
-        else log?.warn('branch failed', { ...fields, durationMs, error: error?.message });
+        else log?.warn('branch failed', { ...fields, durationMs, error: error?.message, ...failureStack(info.error) });
         this.emit('task:end', { ...fields, status: info.ok ? 'succeeded' : 'failed', durationMs, ...(error ? { error } : {}) });
+      },
+      onRun: (event, info) => {
+        const fields = { runId: info.runId, workflow: info.workflow, jobId: info.jobId };
+        if (event === 'start') return log?.debug('run job started', fields);
+        const durationMs = info.durationMs ?? 0;
+        if (info.status === 'failed') log?.warn('run failed', { ...fields, durationMs, error: errorText(info.error), ...failureStack(info.error) });
+        else log?.info(info.status === 'waiting' ? 'run job waiting for a group' : `run ${info.status}`, { ...fields, durationMs });
       },
     });
     // BullMQ never closes a connection it was handed; release() does.

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { task, parallel, chain, workflow, connect, type TaskContext } from '@graflow/core';
+ * import { task, parallel, chain, workflow, connect, getRun, type TaskContext } from '@graflow/core';
  *
  * const extract = task('extract', () => [1, 2, 3]);
  * const square = task('square', (ctx: TaskContext<{ n: number }>) => ctx.params.n ** 2);
@@ -19,6 +19,11 @@
  * // The same workflow on workers (`graflow-worker --tasks ./tasks.js`), through one client per process:
  * const graflow = await connect({ host: '127.0.0.1', port: 6379, keyPrefix: 'myapp-workflows' });
  * await etl.run({ client: graflow });
+ *
+ * // Durable: enqueue and walk away; follow, or cancel, from any process.
+ * const handle = await etl.submit({ client: graflow });
+ * for await (const event of getRun(handle.runId, { client: graflow }).events()) console.log(event.type);
+ * const { output: total } = await handle.result();
  * await graflow.close();
  * ```
  *
@@ -30,6 +35,9 @@ export { chain, parallel, Task, TaskInstance, Chain, ParallelGroup, resolveGroup
 export type { WorkflowNode, ResultRef, TaskFn, GroupExecutionOptions, GroupExecution } from './authoring/nodes';
 export { ExecutionContext } from './engine/execution-context';
 export { connect } from './client';
+export { getRun, RunHandle } from './run-handle';
+export type { RunStatus } from './run-handle';
+export type { RunEvent, RunEventType, RunEventBody, EventError } from './events/run-event';
 export type { GraflowClient } from './client';
 export { resolveClientOptions, CLIENT_OPTION_DEFAULTS } from './options/client-options';
 export type { ClientOptions, ResolvedClientOptions } from './options/client-options';
@@ -44,7 +52,7 @@ export type { Graph, GraphNode, TaskNode, ChainNode, GroupNode, PolicySpec, Task
 export { resolveTaskOptions, TASK_OPTION_DEFAULTS } from './options/task-options';
 export type { TaskOptions } from './options/task-options';
 export { resolveRunOptions, resolveRedisConfig, RUN_OPTION_DEFAULTS } from './options/run-options';
-export type { RunOptions, RedisConfig, RedisTlsOptions, ResolvedRedisConfig, Backend } from './options/run-options';
+export type { RunOptions, SubmitOptions, GetRunOptions, RedisConfig, RedisTlsOptions, ResolvedRedisConfig, Backend } from './options/run-options';
 export {
   GraflowError,
   isGraflowError,
@@ -68,4 +76,6 @@ export {
   MalformedJobError,
   PayloadTooLargeError,
 } from './errors';
+export { RunNotFoundError, RunHandleClosedError } from './errors/run-errors';
+export { RemoteError } from './errors/remote-error';
 export type { BranchFailure, NoWorkerObservation } from './errors';

@@ -18,17 +18,20 @@
 export { RedisRuntime } from './distributed/redis-runtime';
 export type { RuntimeSettings } from './distributed/redis-runtime';
 export { createJobProcessor } from './distributed/job-processor';
-export type { JobProcessorOptions, BranchInfo } from './distributed/job-processor';
+export type { JobProcessorOptions, BranchInfo, RunJobInfo } from './distributed/job-processor';
 export { CancelRegistry, GroupCancelledError } from './distributed/cancel';
 export {
   DEFAULT_QUEUE, assertQueueName, RunKeys, cancelChannel, cancelKey, groupKeyOf, groupJobId, branchJobId, wakeChannel, workersKey,
+  runCancelKey, runChannel, runJobId,
 } from './distributed/keys';
 export type { BarrierKeys } from './distributed/keys';
 export { Barrier, RecordCode } from './distributed/barrier';
 export type { BarrierMeta, BranchOutcome, RecordResult, Decision } from './distributed/barrier';
 export { createRedisClient, connectChecked, redisAddress } from './distributed/connection';
 export { parseJobData, jobDisplayName, JOB_PAYLOAD_VERSION } from './distributed/job-data';
-export type { BranchJobData, GroupJobData, GroupTimeoutJobData, JobData, JobKind } from './distributed/job-data';
+export type { BranchJobData, GroupJobData, GroupTimeoutJobData, RunJobData, JobData, JobKind } from './distributed/job-data';
+export { errorSummary, remoteError } from './distributed/outcomes';
+export type { ErrorSummary } from './distributed/outcomes';
 export { WorkerHeartbeat, QueueLiveness, HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_MS } from './distributed/worker-heartbeat';
 export { GraflowClient } from './distributed/producer/graflow-client';
 export { decodeValue, encodeValue } from './codec/value-codec';

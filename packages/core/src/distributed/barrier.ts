@@ -65,6 +65,8 @@ export class Barrier {
     private readonly ttlSeconds: number,
     /** The producer waiting on this group, if any (a nested group's waiter is its parent job). */
     readonly wake?: WakeTarget,
+    /** The run's notify channel when the run has events on: the scripts then report group events. */
+    private readonly eventsChannel = '',
   ) {
     this.redis = scripted(redis);
   }
@@ -72,22 +74,23 @@ export class Barrier {
   /** Creates the barrier; false when it already existed. */
   async init(total: number, spec: PolicySpec, members: string[], groupId: string): Promise<boolean> {
     const { kind, param } = policyArgs(spec, members);
-    const { meta, outcomes, runKeys } = this.keys;
-    return (await this.redis.graflowBarrierInit(meta, outcomes, runKeys, total, kind, param, this.ttlSeconds, groupId)) === 1;
+    const { meta, outcomes, runKeys, groups, events, groupKey } = this.keys;
+    return (await this.redis.graflowBarrierInit(meta, outcomes, runKeys, groups, events, total, kind, param, this.ttlSeconds, groupId, groupKey, this.eventsChannel)) === 1;
   }
 
   /** Records a branch outcome; with `resultOf`, an ok payload is also stored as that node's result. */
   async record(index: number, status: 'ok' | 'fail', payload: Buffer, resultOf = ''): Promise<RecordResult> {
     const [code, done, ok, fail, decided] = await this.redis.graflowBarrierRecord(
-      this.keys.meta, this.keys.outcomes, this.keys.results,
-      index, status, payload, this.ttlSeconds, resultOf, this.wake?.channel ?? '', this.wake?.message ?? '',
+      this.keys.meta, this.keys.outcomes, this.keys.results, this.keys.events,
+      index, status, payload, this.ttlSeconds, resultOf, this.wake?.channel ?? '', this.wake?.message ?? '', this.eventsChannel,
     );
     return { code, done, ok, fail, decided: decided as Decision | '' };
   }
 
   /** Decides from outside the record script; true when this call decided. */
   async decide(decision: Decision, reason: string, detail = ''): Promise<boolean> {
-    return (await this.redis.graflowBarrierDecide(this.keys.meta, decision, reason, detail, this.wake?.channel ?? '', this.wake?.message ?? '')) === 1;
+    const { meta, events } = this.keys;
+    return (await this.redis.graflowBarrierDecide(meta, events, decision, reason, detail, this.wake?.channel ?? '', this.wake?.message ?? '', this.eventsChannel, this.ttlSeconds)) === 1;
   }
 
   async meta(): Promise<BarrierMeta | undefined> {

@@ -7,7 +7,10 @@ import type { Graph } from '../graph/types';
 import { groupInstance, type GroupInstance } from './group-instance';
 import type { BranchJobData } from './job-data';
 import { NestedGroupExecutor } from './nested-executor';
-import { errorSummary } from './outcomes';
+import { encodeErrorSummary } from './outcomes';
+import { runCancelKey } from './keys';
+import { withGroupEvents, withTaskEvents } from '../events/event-hooks';
+import { eventSinkOf } from './events/redis-event-sink';
 import type { BranchInfo, ProcessorContext } from './processor-context';
 import { keepRunAlive } from './run-keepalive';
 
@@ -18,7 +21,8 @@ export async function processBranch(ctx: ProcessorContext, job: Job, token: stri
   const instance = groupInstance(ctx.runtime, graph, group, ctx.runOf(data), data.groupKey);
   // Listen for cancellation before looking at the barrier, so no cancel can slip in between.
   const controller = new AbortController();
-  const unregister = ctx.options.cancels.add(data.cancelKeys, controller);
+  // Its groups' keys, and the run's own: a cancelled run stops every branch it has.
+  const unregister = ctx.options.cancels.add([...data.cancelKeys, runCancelKey(data.runId)], controller);
   const release = keepRunAlive(ctx.runtime, instance.run);
   try {
     // A job's first start cannot have an outcome yet; only a redelivery or a retry looks first.
@@ -30,7 +34,7 @@ export async function processBranch(ctx: ProcessorContext, job: Job, token: stri
       if (meta.decided) controller.abort();
     }
     if (controller.signal.aborted) {
-      const skipped = encodeValue(errorSummary(new Error('skipped: the group was already decided')), 'error', instance.limits.maxPayloadBytes);
+      const skipped = encodeErrorSummary(new Error('skipped: the group was already decided'), 'error', instance.limits.maxPayloadBytes);
       await ctx.afterRecord(instance, await instance.barrier.record(data.branchIndex, 'fail', skipped));
       return { nodeId: data.nodeId, ok: false, skipped: true };
     }
@@ -57,11 +61,12 @@ async function runBranch(ctx: ProcessorContext, run: BranchRun): Promise<unknown
   const info: BranchInfo = { jobId: job.id!, runId: data.runId, groupId: data.groupId, taskId: data.nodeId };
   const started = Date.now();
   options.onBranch?.('start', info);
+  const sink = eventSinkOf(runtime, instance.run);
   try {
     const runner = new Runner({
       runId: data.runId,
       state: runtime.runState(data.runId, limits),
-      executors: { local: new LocalGroupExecutor(), redis: new NestedGroupExecutor(runtime, job, token, data, instance.run) },
+      executors: { local: withGroupEvents(new LocalGroupExecutor(), sink), redis: new NestedGroupExecutor(runtime, job, token, data, instance.run) },
       defaultBackend: 'redis',
       journal: runtime.journal(data.runId, data.path, limits, {
         // On a job's first start nothing can be journaled yet: skip the reads.
@@ -69,7 +74,7 @@ async function runBranch(ctx: ProcessorContext, run: BranchRun): Promise<unknown
         // A lone task's recorded outcome already covers its replay, unless it asked for more steps.
         loneTask: graph.nodes[data.nodeId]?.kind === 'task',
       }),
-      hooks: options.hooks,
+      hooks: withTaskEvents(sink, options.hooks, options.workerId),
       loadedModules: options.loadedModules,
       externalAttempt: { nodeId: data.nodeId, attempt: job.attemptsMade + 1 },
       deferRootResult: data.nodeId,
@@ -96,7 +101,7 @@ async function runBranch(ctx: ProcessorContext, run: BranchRun): Promise<unknown
       && !(err instanceof UnrecoverableError)
       && !(err instanceof GraflowError && err.code === 'UNKNOWN_TASK');
     if (retryable && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw err;
-    const payload = encodeValue(errorSummary(err), 'error summary', limits.maxPayloadBytes);
+    const payload = encodeErrorSummary(err, 'error summary', limits.maxPayloadBytes);
     await ctx.afterRecord(instance, await instance.barrier.record(data.branchIndex, 'fail', payload));
     throw new UnrecoverableError(errorMessage(err));
   }

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import { GraflowError } from '../errors';
+import { GraflowError, WorkflowCancelledError } from '../errors';
 import type { GroupInstance } from './group-instance';
 import { branchQueueOf } from './group-instance';
-import { branchJobId, cancelChannel, cancelKey } from './keys';
+import { branchJobId, cancelChannel, cancelKey, runCancelKey } from './keys';
 import type { RedisRuntime } from './redis-runtime';
 
 /** Why a running branch's signal fired: its group (or an enclosing one) was decided. */
@@ -36,20 +36,31 @@ export class CancelRegistry {
     };
   }
 
-  cancel(key: string): number {
+  /** Aborts what is registered under `key`; a run-wide key (see `runCancelKey`) cancels the run. */
+  cancel(key: string, reason?: string): number {
     const set = this.byKey.get(key);
     if (!set) return 0;
-    for (const c of set) c.abort(new GroupCancelledError(key));
+    const why = key.endsWith('/*') ? new WorkflowCancelledError(reason) : new GroupCancelledError(key);
+    for (const c of set) c.abort(why);
     return set.size;
   }
 
   /** Subscribes `subscriber` (a dedicated connection) to the namespace's cancel channel. */
   async listen(subscriber: Redis, prefix: string): Promise<void> {
-    subscriber.on('message', (channel: string, key: string) => {
-      if (channel === cancelChannel(prefix)) this.cancel(key);
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel !== cancelChannel(prefix)) return;
+      // "<cancel key>" or, for a run-wide cancel, "<cancel key>\n<reason>".
+      const newline = message.indexOf('\n');
+      if (newline < 0) this.cancel(message);
+      else this.cancel(message.slice(0, newline), message.slice(newline + 1));
     });
     await subscriber.subscribe(cancelChannel(prefix));
   }
+}
+
+/** Tells every job of a run, on every worker of the namespace, that the run was cancelled. */
+export async function publishRunCancel(redis: Redis, prefix: string, runId: string, reason?: string): Promise<void> {
+  await redis.publish(cancelChannel(prefix), reason === undefined ? runCancelKey(runId) : `${runCancelKey(runId)}\n${reason}`);
 }
 
 /**

@@ -34,6 +34,7 @@ export async function dispatchGroup(input: DispatchInput): Promise<GroupInstance
   const run = {
     v: JOB_PAYLOAD_VERSION, runId, epoch, graphHash, groupId: group.id, groupKey: instance.groupKey, ttl: limits.ttlSeconds, maxPayloadBytes: limits.maxPayloadBytes,
     ...(runRef.notify ? { notify: runRef.notify } : {}),
+    ...(runRef.events ? { events: true } : {}),
   } as const;
   const cancelKeys = [...input.outerCancelKeys, cancelKey(runId, instance.groupKey)];
   const retention = { age: limits.ttlSeconds };

@@ -1,7 +1,7 @@
 import type { Graph, GroupNode } from '../graph/types';
 import { Barrier } from './barrier';
 import { branchQueue } from './branch-queue';
-import { cancelKey, DEFAULT_QUEUE, groupJobId } from './keys';
+import { cancelKey, DEFAULT_QUEUE, groupJobId, runChannel } from './keys';
 import type { RedisRuntime } from './redis-runtime';
 import type { RunLimits } from './redis-run-state';
 
@@ -15,6 +15,8 @@ export interface RunRef {
   limits: RunLimits;
   /** The waiting producer's wake channel; absent for nested groups (their waiter is a job). */
   notify?: string;
+  /** The run reports progress events (every submitted run; run() with onEvent). */
+  events?: boolean;
 }
 
 /** One dispatched instance of a group in a run: its barrier and its BullMQ identity. */
@@ -39,15 +41,15 @@ export function groupInstance(runtime: RedisRuntime, graph: Graph | undefined, g
     run,
     runId,
     groupKey,
-    barrier: new Barrier(runtime.redis, runtime.keys(runId).barrier(groupKey), limits.ttlSeconds, wake),
+    barrier: new Barrier(runtime.redis, runtime.keys(runId).barrier(groupKey), limits.ttlSeconds, wake, run.events ? runChannel(runtime.prefix, runId) : ''),
     jobId: groupJobId(runId, run.epoch, groupKey),
     limits,
   };
 }
 
 /** The run a job belongs to, as its data names it (limits under the worker's ceiling). */
-export function runOfJob(data: { runId: string; epoch: string; notify?: string }, limits: RunLimits): RunRef {
-  return { runId: data.runId, epoch: data.epoch, limits, ...(data.notify ? { notify: data.notify } : {}) };
+export function runOfJob(data: { runId: string; epoch: string; notify?: string; events?: boolean }, limits: RunLimits): RunRef {
+  return { runId: data.runId, epoch: data.epoch, limits, ...(data.notify ? { notify: data.notify } : {}), ...(data.events ? { events: true } : {}) };
 }
 
 /**

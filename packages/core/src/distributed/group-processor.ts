@@ -1,11 +1,10 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { encodeValue } from '../codec/value-codec';
 import { BranchStalledError } from '../errors';
 import type { Graph, GroupNode } from '../graph/types';
 import { cancelGroup } from './cancel';
 import { groupInstance, stubGroup } from './group-instance';
 import type { GroupJobData, GroupTimeoutJobData } from './job-data';
-import { errorSummary, readOutcomes } from './outcomes';
+import { encodeErrorSummary, readOutcomes } from './outcomes';
 import { isUnloadableGraph, type ProcessorContext } from './processor-context';
 
 /** A child job key ends with `-b<index>` (see `branchJobId`). */
@@ -33,7 +32,7 @@ export async function processGroup(ctx: ProcessorContext, job: Job, data: GroupJ
     }
     for (let i = 0; i < group.members.length; i++) {
       if (recorded.has(i)) continue;
-      const payload = encodeValue(errorSummary(endedWithoutOutcome(group.members[i]!, reasons.get(i))), 'error', instance.limits.maxPayloadBytes);
+      const payload = encodeErrorSummary(endedWithoutOutcome(group.members[i]!, reasons.get(i)), 'error', instance.limits.maxPayloadBytes);
       await ctx.afterRecord(instance, await instance.barrier.record(i, 'fail', payload));
     }
     meta = await instance.barrier.meta();

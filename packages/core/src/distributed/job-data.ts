@@ -8,20 +8,36 @@ import type { PolicySpec } from '../graph/types';
  */
 export const JOB_PAYLOAD_VERSION = 2;
 
-interface RunScopedJob {
+interface JobOfRun {
   v: typeof JOB_PAYLOAD_VERSION;
   runId: string;
   /** Random tag of the run's claim; part of every job id of the run (see `groupJobId`). */
   epoch: string;
-  /** Pub/sub channel of the producer waiting on this group, when one waits (not nested groups). */
-  notify?: string;
   graphHash: string;
-  groupId: string;
-  groupKey: string;
   /** TTL of the run's keys, in seconds (the producer's `runTtlSeconds`). */
   ttl: number;
   /** Largest encoded value the run accepts (the producer's `maxPayloadBytes`). */
   maxPayloadBytes: number;
+  /** The run reports progress events; absent (off) unless someone asked for them. */
+  events?: boolean;
+}
+
+interface RunScopedJob extends JobOfRun {
+  /** Pub/sub channel of the producer waiting on this group, when one waits (not nested groups). */
+  notify?: string;
+  groupId: string;
+  groupKey: string;
+}
+
+/**
+ * Data of a `run` job: the root of a submitted run (`workflow.submit()`). A worker walks the
+ * graph from `startNode` as a branch whose path is '', so the run needs no producer.
+ */
+export interface RunJobData extends JobOfRun {
+  kind: 'run';
+  startNode: string;
+  /** The workflow's name, for people reading the queue. */
+  workflow: string;
 }
 
 /** Data of a `group` job: the parent of a flow, processed once every branch has finished. */
@@ -47,11 +63,13 @@ export interface GroupTimeoutJobData extends RunScopedJob {
   kind: 'group-timeout';
 }
 
-export type JobData = BranchJobData | GroupJobData | GroupTimeoutJobData;
+export type JobData = BranchJobData | GroupJobData | GroupTimeoutJobData | RunJobData;
 export type JobKind = JobData['kind'];
 
-const STRING_FIELDS = ['runId', 'epoch', 'graphHash', 'groupId', 'groupKey'] as const;
-const KINDS: readonly JobKind[] = ['branch', 'group', 'group-timeout'];
+const STRING_FIELDS = ['runId', 'epoch', 'graphHash'] as const;
+const GROUP_FIELDS = ['groupId', 'groupKey'] as const;
+const RUN_FIELDS = ['startNode', 'workflow'] as const;
+const KINDS: readonly JobKind[] = ['branch', 'group', 'group-timeout', 'run'];
 
 /** The policy spec is not needed by workers (the barrier holds it); kept for operators. */
 export type { PolicySpec };
@@ -67,10 +85,11 @@ export function parseJobData(jobId: string, data: unknown): JobData {
   const d = data as Record<string, unknown>;
   if (d.v !== JOB_PAYLOAD_VERSION) throw new MalformedJobError(jobId, `unsupported payload version ${JSON.stringify(d.v)} (expected ${JOB_PAYLOAD_VERSION})`);
   if (!KINDS.includes(d.kind as JobKind)) throw new MalformedJobError(jobId, `unknown job kind ${JSON.stringify(d.kind)} (expected ${KINDS.join(', ')})`);
-  for (const f of STRING_FIELDS) {
+  for (const f of [...STRING_FIELDS, ...(d.kind === 'run' ? RUN_FIELDS : GROUP_FIELDS)]) {
     if (typeof d[f] !== 'string' || d[f] === '') throw new MalformedJobError(jobId, `field '${f}' must be a non-empty string`);
   }
   if (d.notify !== undefined && typeof d.notify !== 'string') throw new MalformedJobError(jobId, "field 'notify' must be a string");
+  if (d.events !== undefined && typeof d.events !== 'boolean') throw new MalformedJobError(jobId, "field 'events' must be a boolean");
   positiveInt(jobId, d, 'ttl', 1);
   positiveInt(jobId, d, 'maxPayloadBytes', 1);
   if (d.kind === 'branch') {
@@ -86,8 +105,9 @@ export function parseJobData(jobId: string, data: unknown): JobData {
   return d as unknown as JobData;
 }
 
-/** The BullMQ job name operators see: a branch by its node id, a group as `group <id>`. */
-export function jobDisplayName(data: Pick<JobData, 'kind' | 'groupId'> & { nodeId?: string }): string {
+/** The BullMQ job name operators see: a branch by its node id, a group as `group <id>`, a run as `run <workflow>`. */
+export function jobDisplayName(data: Pick<JobData, 'kind'> & { groupId?: string; nodeId?: string; workflow?: string }): string {
   if (data.kind === 'branch') return data.nodeId ?? 'branch';
+  if (data.kind === 'run') return `run ${data.workflow ?? ''}`.trim();
   return data.kind === 'group' ? `group ${data.groupId}` : `group-timeout ${data.groupId}`;
 }

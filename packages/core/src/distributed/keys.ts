@@ -30,6 +30,22 @@ export function cancelKey(runId: string, groupKey: string): string {
   return `${runId}/${groupKey}`;
 }
 
+/**
+ * The cancel key every job of a run listens on, whatever its group: a cancelled run stops all
+ * of its branches and its run job with one message. (A group key is hex, so '*' never is one.)
+ */
+export function runCancelKey(runId: string): string {
+  return cancelKey(runId, '*');
+}
+
+/**
+ * Pub/sub channel of one run: a message ('e' an event was appended, 'f' the run finished) wakes
+ * whoever follows the run (`RunHandle.result()`, `events()`); the stored state is the truth.
+ */
+export function runChannel(prefix: string, runId: string): string {
+  return `${prefix}:run:${runId}:notify`;
+}
+
 /** Identity of one group instance in a run: a short hash of its deterministic scope path. */
 export function groupKeyOf(scopePath: string): string {
   return shortHash(scopePath, 16);
@@ -42,6 +58,12 @@ export interface BarrierKeys {
   results: string;
   /** The run's set of keys that follow its TTL. */
   runKeys: string;
+  /** The run's set of group keys (every group instance it dispatched, for a run-wide cancel). */
+  groups: string;
+  /** The run's capped event stream (written only when the run has events on). */
+  events: string;
+  /** Not a key: the group instance's id within the run, as registered in `groups`. */
+  groupKey: string;
 }
 
 /**
@@ -94,13 +116,23 @@ export class RunKeys {
     return `${this.base}:ch-index`;
   }
 
+  /** Capped stream of the run's progress events (see lua/includes/emit-event.lua). */
+  get events(): string {
+    return `${this.base}:events`;
+  }
+
+  /** Set of the group keys of every group instance the run dispatched (see barrier-init). */
+  get groups(): string {
+    return `${this.base}:groups`;
+  }
+
   journal(branchPath: string): string {
     return `${this.base}:journal:${shortHash(branchPath, 16)}`;
   }
 
   barrier(groupKey: string): BarrierKeys {
     const b = `${this.base}:group:${groupKey}`;
-    return { meta: `${b}:meta`, outcomes: `${b}:outcomes`, results: this.results, runKeys: this.runKeys };
+    return { meta: `${b}:meta`, outcomes: `${b}:outcomes`, results: this.results, runKeys: this.runKeys, groups: this.groups, events: this.events, groupKey };
   }
 }
 
@@ -111,6 +143,11 @@ export class RunKeys {
  */
 export function groupJobId(runId: string, epoch: string, groupKey: string): string {
   return `${runId}-${epoch}-${groupKey}`;
+}
+
+/** The job id of a submitted run's root job (a group key is 16 hex characters, never 'run'). */
+export function runJobId(runId: string, epoch: string): string {
+  return `${runId}-${epoch}-run`;
 }
 
 export function branchJobId(runId: string, epoch: string, groupKey: string, index: number): string {

@@ -19,7 +19,8 @@ export class NestedGroupExecutor implements GroupExecutor {
     private readonly runtime: RedisRuntime,
     private readonly job: Job,
     private readonly token: string | undefined,
-    private readonly data: BranchJobData,
+    /** The cancel keys of the job that waits (a branch's, or a run job's run-wide key). */
+    private readonly data: Pick<BranchJobData, 'cancelKeys'>,
     private readonly run: RunRef,
   ) {}
 
@@ -27,7 +28,7 @@ export class NestedGroupExecutor implements GroupExecutor {
     const instance = await dispatchGroup({
       runtime: this.runtime,
       // The waiter of a nested group is this job (waiting-children), not the producer.
-      run: { runId: this.run.runId, epoch: this.run.epoch, limits: this.run.limits },
+      run: { runId: this.run.runId, epoch: this.run.epoch, limits: this.run.limits, ...(this.run.events ? { events: true } : {}) },
       graph: scope.graph,
       group,
       path: scope.path,

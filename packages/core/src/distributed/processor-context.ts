@@ -2,14 +2,13 @@ import { UnrecoverableError } from 'bullmq';
 import { MalformedJobError } from '../errors';
 import type { RunnerHooks } from '../engine/scope';
 import type { Graph, GroupNode } from '../graph/types';
-import { encodeValue } from '../codec/value-codec';
 import { isGraflowError } from '../errors';
 import { RecordCode, type RecordResult } from './barrier';
 import { cancelGroup, type CancelRegistry } from './cancel';
 import { groupInstance, runOfJob, stubGroup, type GroupInstance, type RunRef } from './group-instance';
 import type { BranchJobData, JobData } from './job-data';
 import { cancelChannel, cancelKey } from './keys';
-import { applyCustomPolicy, errorSummary } from './outcomes';
+import { applyCustomPolicy, encodeErrorSummary } from './outcomes';
 import type { RedisRuntime } from './redis-runtime';
 
 export interface JobProcessorOptions {
@@ -26,7 +25,17 @@ export interface JobProcessorOptions {
   maxPayloadBytesCeiling?: number;
   /** Branch lifecycle, for a worker's metrics and logs. */
   onBranch?(event: 'start' | 'end', info: BranchInfo & { ok?: boolean; durationMs?: number; error?: unknown }): void;
+  /** Lifecycle of a submitted run's root job on this worker (each start or resume), for logs. */
+  onRun?(event: 'start' | 'end', info: RunJobInfo & { status?: string; durationMs?: number; error?: unknown }): void;
+  /** Names this worker in progress events (`task:started`, `run:started`). */
+  workerId?: string;
   onGraphLoad?(hit: boolean): void;
+}
+
+export interface RunJobInfo {
+  jobId: string;
+  runId: string;
+  workflow: string;
 }
 
 export interface BranchInfo {
@@ -70,7 +79,7 @@ export class ProcessorContext {
     } catch (err) {
       if (!isUnloadableGraph(err)) throw err;
       const instance = groupInstance(this.runtime, undefined, stubGroup(data.groupId, data.branchIndex + 1), this.runOf(data), data.groupKey);
-      const payload = encodeValue(errorSummary(err), 'error summary', instance.limits.maxPayloadBytes);
+      const payload = encodeErrorSummary(err, 'error summary', instance.limits.maxPayloadBytes);
       const rec = await instance.barrier.record(data.branchIndex, 'fail', payload);
       if (rec.code === RecordCode.DecidedFailure) await this.runtime.redis.publish(cancelChannel(this.runtime.prefix), cancelKey(data.runId, data.groupKey));
       throw err;
@@ -90,6 +99,10 @@ export class ProcessorContext {
     }
     if (rec.code === RecordCode.IndexOutOfRange) {
       throw new MalformedJobError(instance.jobId, `branch index outside group '${instance.group.id}' (a forged or corrupt job); nothing was recorded`);
+    }
+    // Bull Board shows a group's progress from its job; only runs with events pay for the write.
+    if (instance.run.events && rec.code > RecordCode.Duplicate && rec.code !== RecordCode.Late) {
+      void this.runtime.queue.updateJobProgress(instance.jobId, { done: rec.done, total: instance.group.members.length }).catch(() => undefined);
     }
     const decided = rec.code === RecordCode.Pending ? await applyCustomPolicy(instance) : undefined;
     if (rec.code === RecordCode.DecidedFailure || decided === 'failed') await cancelGroup(this.runtime, instance);

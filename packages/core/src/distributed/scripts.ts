@@ -7,17 +7,28 @@ import * as generated from '../generated/lua-scripts';
  * go through the typed wrappers (`Barrier`, `RunKeys`-based helpers), which name every key.
  */
 export type ScriptClient = Redis & {
-  graflowBarrierInit(meta: string, outcomes: string, runKeys: string, total: number, kind: string, param: string, ttl: number, groupId: string): Promise<number>;
+  graflowBarrierInit(
+    meta: string, outcomes: string, runKeys: string, groups: string, events: string,
+    total: number, kind: string, param: string, ttl: number, groupId: string, groupKey: string, eventsChannel: string,
+  ): Promise<number>;
   graflowBarrierRecord(
-    meta: string, outcomes: string, results: string,
-    index: number, status: string, payload: Buffer, ttl: number, nodeId: string, channel: string, message: string,
+    meta: string, outcomes: string, results: string, events: string,
+    index: number, status: string, payload: Buffer, ttl: number, nodeId: string, channel: string, message: string, eventsChannel: string,
   ): Promise<[number, number, number, number, string]>;
-  graflowBarrierDecide(meta: string, decision: string, reason: string, detail: string, channel: string, message: string): Promise<number>;
+  graflowBarrierDecide(
+    meta: string, events: string, decision: string, reason: string, detail: string, channel: string, message: string, eventsChannel: string, ttl: number,
+  ): Promise<number>;
   graflowBarrierLookup(meta: string, outcomes: string, index: number): Promise<[number, ...Array<string | number>]>;
   graflowChannelAppend(value: string, index: string, runKeys: string, payload: Buffer, name: string, ttlMs: string | number, runTtlSeconds: number): Promise<number>;
   graflowChannelIncr(value: string, index: string, runKeys: string, by: number, name: string, ttlMs: string | number, runTtlSeconds: number): Promise<number>;
   graflowRunClaim(meta: string, runKeys: string, ttl: number, status: string, name: string, epoch: string, ...otherKeys: string[]): Promise<[number, string, string?]>;
   graflowRunTouch(runKeys: string, ttl: number): Promise<number>;
+  graflowRunEvent(events: string, channel: string, ttl: number, type: string, json: string): Promise<number>;
+  graflowRunBegin(meta: string, control: string, events: string, eventsChannel: string, ttl: number, json: string): Promise<[string, string]>;
+  graflowRunFinish(
+    meta: string, runKeys: string, events: string,
+    status: string, field: 'output' | 'error', payload: Buffer, ttl: number, channel: string, eventsOn: string, json: string,
+  ): Promise<number>;
   graflowWorkerHeartbeat(workers: string, workerId: string, retainMs: number, backMs: number): Promise<number>;
   graflowWorkersAlive(workers: string, staleMs: number): Promise<[number, string, number]>;
 };

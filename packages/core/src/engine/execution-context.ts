@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { RunState } from '../channels/channel';
 import { MemoryRunState } from '../channels/memory-channel';
 import { GraphDefinitionError, WorkflowCancelledError } from '../errors';
+import { CallbackSink, deliver, withGroupEvents, withTaskEvents } from '../events/event-hooks';
+import { eventError, type EventSink, type RunEvent } from '../events/run-event';
 import type { Graph } from '../graph/types';
 import { resolveRunOptions, type ResolvedRunOptions, type RunOptions } from '../options/run-options';
-import { raceSignal } from '../util/signals';
+import { bounded, raceSignal } from '../util/signals';
 import { loadRedisBackend } from './load-redis';
 import { LocalGroupExecutor } from './local-group-executor';
 import { Runner } from './runner';
@@ -39,30 +41,36 @@ export class ExecutionContext {
       throw new GraphDefinitionError('ExecutionContext.create needs { graph }: pass workflow.graph');
     }
     const resolved = resolveRunOptions(rest);
-    const start = resolved.startNode ?? graph.root;
-    if (!(start in graph.nodes)) {
-      const known = Object.keys(graph.nodes).slice(0, 20).join(', ');
-      throw new GraphDefinitionError(`start node '${start}' does not exist in workflow '${graph.name}'; nodes: ${known}`, start);
-    }
+    checkStartNode(graph, resolved.startNode);
     return new ExecutionContext(graph, resolved);
   }
 
   async execute<T = unknown>(): Promise<RunResult<T>> {
     const opts = this.options;
-    if (!opts.client && !opts.redis) return this.runGraph<T>(opts.runId ?? randomUUID(), new MemoryRunState());
+    if (!opts.client && !opts.redis) return this.runInProcess<T>(opts.runId ?? randomUUID());
     const client = opts.client ?? (await loadRedisBackend().connectClient(opts.redis!, opts.clientOptions));
     try {
       const session = await client.openRun(this.graph, {
         ...(opts.runId ? { runId: opts.runId } : {}),
         limits: { ttlSeconds: opts.runTtlSeconds, maxPayloadBytes: opts.maxPayloadBytes },
         noWorkerTimeoutMs: opts.noWorkerTimeoutMs,
+        events: opts.onEvent !== undefined,
       });
+      // Every event reaches onEvent from the run's stream, in the order Redis recorded them.
+      const stopEvents = new AbortController();
+      const delivered = opts.onEvent ? pumpEvents(client.runView(session.runId).events(stopEvents.signal), opts.onEvent) : undefined;
+      const drained = async () => {
+        if (delivered) await bounded(delivered, EVENT_DRAIN_MS);
+        stopEvents.abort();
+      };
       try {
-        const result = await this.runGraph<T>(session.runId, session.state, session.executor, session.signal);
-        await session.finish('succeeded');
+        const result = await this.runGraph<T>(session.runId, session.state, session.executor, session.signal, session.events);
+        await session.finish({ status: 'succeeded', output: result.output });
+        await drained();
         return result;
       } catch (err) {
-        await session.finish(err instanceof WorkflowCancelledError ? 'cancelled' : 'failed');
+        await session.finish({ status: err instanceof WorkflowCancelledError ? 'cancelled' : 'failed', error: err });
+        await drained();
         throw err;
       }
     } finally {
@@ -70,17 +78,33 @@ export class ExecutionContext {
     }
   }
 
+  /** The in-process backend: events, when asked for, go straight to `onEvent`. */
+  private async runInProcess<T>(runId: string): Promise<RunResult<T>> {
+    const sink = this.options.onEvent ? new CallbackSink(runId, this.options.onEvent) : undefined;
+    sink?.emit({ type: 'run:started' });
+    try {
+      const result = await this.runGraph<T>(runId, new MemoryRunState(), undefined, undefined, sink);
+      sink?.emit({ type: 'run:finished', status: 'succeeded' });
+      return result;
+    } catch (err) {
+      sink?.emit({ type: 'run:finished', status: err instanceof WorkflowCancelledError ? 'cancelled' : 'failed', error: eventError(err) });
+      throw err;
+    }
+  }
+
   /** Walks the graph from the start node; `outage` aborts the run when Redis stays away. */
-  private async runGraph<T>(runId: string, state: RunState, redis?: GroupExecutor, outage?: AbortSignal): Promise<RunResult<T>> {
+  private async runGraph<T>(runId: string, state: RunState, redis?: GroupExecutor, outage?: AbortSignal, events?: EventSink): Promise<RunResult<T>> {
     const opts = this.options;
     const runAbort = new AbortController();
     const signal = outage ? AbortSignal.any([runAbort.signal, outage]) : runAbort.signal;
+    const hooks = withTaskEvents(events, undefined);
     const runner = new Runner({
       runId,
       state,
-      executors: { local: new LocalGroupExecutor(), ...(redis ? { redis } : {}) },
+      executors: { local: withGroupEvents(new LocalGroupExecutor(), events), ...(redis ? { redis } : {}) },
       defaultBackend: opts.queueBackend === 'redis' ? 'redis' : 'local',
       runAbort,
+      ...(hooks ? { hooks } : {}),
     });
     const root = opts.startNode ?? this.graph.root;
     const work = (async () => {
@@ -91,4 +115,26 @@ export class ExecutionContext {
     })();
     return outage ? await raceSignal(work, outage) : await work;
   }
+}
+
+/** How long a run waits, after it ended, for its last events to reach `onEvent`. */
+const EVENT_DRAIN_MS = 5_000;
+
+/** Hands a run's events to `onEvent` until the stream ends (after run:finished); never throws. */
+async function pumpEvents(events: AsyncGenerator<RunEvent>, onEvent: (event: RunEvent) => void): Promise<void> {
+  try {
+    for await (const event of events) deliver(onEvent, event);
+  } catch {
+    // Redis went away: the run reports that itself; events are observations
+  }
+}
+
+/** The start node of a run: the graph's root by default; one the graph lacks is refused. */
+export function checkStartNode(graph: Graph, startNode: string | undefined): string {
+  const start = startNode ?? graph.root;
+  if (!(start in graph.nodes)) {
+    const known = Object.keys(graph.nodes).slice(0, 20).join(', ');
+    throw new GraphDefinitionError(`start node '${start}' does not exist in workflow '${graph.name}'; nodes: ${known}`, start);
+  }
+  return start;
 }

@@ -1,5 +1,6 @@
 import { InvalidOptionError } from '../errors';
 import type { GraflowClient } from '../distributed/producer/graflow-client';
+import type { RunEvent } from '../events/run-event';
 import { CLIENT_OPTION_DEFAULTS, resolveClientOptions, type ResolvedClientOptions } from './client-options';
 
 /** Redis connection and namespace (the seed's `config`). */
@@ -73,7 +74,21 @@ export interface RunOptions {
   connectTimeoutMs?: number;
   /** With `config`: how long the run rides out a Redis outage before failing. @defaultValue 30000 */
   redisUnavailableTimeoutMs?: number;
+  /**
+   * Called with each progress event of the run, in order: run started and finished, task started
+   * and finished (node id, worker id, duration), group dispatched, progress (done / total) and
+   * decided. On Redis the events go through the run's capped event stream (workers write them),
+   * and `run()` resolves once the last one was delivered. Exceptions it throws are ignored.
+   * Not for `submit()`: read `RunHandle.events()` there. @defaultValue none: no events are kept
+   */
+  onEvent?: (event: RunEvent) => void;
 }
+
+/** Options of `workflow.submit()`: those of `run()`, where Redis is required (it defaults like `connect()`). */
+export type SubmitOptions = Omit<RunOptions, 'onEvent'>;
+
+/** Options of `getRun()`: where the run lives (a `config`, or a `client` from `connect()`). */
+export type GetRunOptions = Pick<RunOptions, 'config' | 'client' | 'connectTimeoutMs' | 'redisUnavailableTimeoutMs'>;
 
 export interface ResolvedRedisConfig {
   host: string;
@@ -100,6 +115,7 @@ export interface ResolvedRunOptions {
   maxPayloadBytes: number;
   /** How a run given `config` connects. */
   clientOptions: ResolvedClientOptions;
+  onEvent?: (event: RunEvent) => void;
 }
 
 export const RUN_OPTION_DEFAULTS = {
@@ -114,8 +130,10 @@ export const RUN_OPTION_DEFAULTS = {
 
 const KNOWN = [
   'startNode', 'channelBackend', 'queueBackend', 'config', 'client', 'runId', 'noWorkerTimeoutMs', 'runTtlSeconds', 'maxPayloadBytes',
-  'connectTimeoutMs', 'redisUnavailableTimeoutMs', 'graph',
+  'connectTimeoutMs', 'redisUnavailableTimeoutMs', 'graph', 'onEvent',
 ];
+const GET_RUN_KEYS = ['config', 'client', 'connectTimeoutMs', 'redisUnavailableTimeoutMs'];
+const RUN_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 
 /** A client from `connect()` (checked by shape: the class is loaded lazily, with Redis). */
 function isClient(value: unknown): value is GraflowClient {
@@ -249,14 +267,38 @@ export function resolveRunOptions(options: RunOptions = {}): ResolvedRunOptions 
   };
   if (options.client) out.client = options.client;
   if (options.startNode !== undefined) out.startNode = options.startNode;
-  if (options.runId !== undefined) {
-    if (typeof options.runId !== 'string' || !/^[A-Za-z0-9_.-]{1,128}$/.test(options.runId)) {
-      throw new InvalidOptionError('runId', options.runId, 'letters, digits, _ . - (at most 128)');
-    }
-    out.runId = options.runId;
+  if (options.runId !== undefined) out.runId = assertRunId(options.runId);
+  if (options.onEvent !== undefined) {
+    if (typeof options.onEvent !== 'function') throw new InvalidOptionError('onEvent', options.onEvent, 'a function (event) => void');
+    out.onEvent = options.onEvent;
   }
   if (!options.client && (options.config !== undefined || queueBackend === 'redis' || channelBackend === 'redis')) {
     out.redis = resolveRedisConfig(options.config);
   }
   return out;
+}
+
+/** A run id as options and `getRun()` accept it; throws an error naming `option` otherwise. */
+export function assertRunId(runId: unknown, option = 'runId'): string {
+  if (typeof runId !== 'string' || !RUN_ID.test(runId)) throw new InvalidOptionError(option, runId, 'letters, digits, _ . - (at most 128)');
+  return runId;
+}
+
+/** Defaults and validation of `submit()`'s options: those of `run()`, always on Redis. */
+export function resolveSubmitOptions(options: SubmitOptions = {}): ResolvedRunOptions {
+  const given = options as RunOptions;
+  if (given.onEvent !== undefined) throw new InvalidOptionError('onEvent', given.onEvent, 'nothing for submit(): follow the run with handle.events()');
+  for (const name of ['queueBackend', 'channelBackend'] as const) {
+    if (options[name] !== undefined && options[name] !== 'redis') throw new InvalidOptionError(name, options[name], "'redis' for submit() (a submitted run runs on workers)");
+  }
+  return resolveRunOptions({ ...options, queueBackend: 'redis' });
+}
+
+/** Validation of `getRun()`'s options: where the run lives, and how to connect. */
+export function resolveGetRunOptions(options: GetRunOptions = {}): Pick<ResolvedRunOptions, 'client' | 'redis' | 'clientOptions'> {
+  for (const key of Object.keys(options)) {
+    if (!GET_RUN_KEYS.includes(key)) throw new InvalidOptionError(key, (options as Record<string, unknown>)[key], `one of ${GET_RUN_KEYS.join(', ')}`);
+  }
+  const { client, redis, clientOptions } = resolveRunOptions({ ...options, queueBackend: 'redis' });
+  return { ...(client ? { client } : {}), ...(redis ? { redis } : {}), clientOptions };
 }

@@ -8,6 +8,9 @@ import { connectChecked, redisAddress } from '../connection';
 import { wakeChannel } from '../keys';
 import { RedisRuntime } from '../redis-runtime';
 import { QueueLiveness } from '../worker-heartbeat';
+import { ChannelWatches } from '../run-job/channel-watch';
+import { RunView } from '../run-job/run-view';
+import { submitRun, type SubmitRunOptions } from '../run-job/submit-run';
 import { ConnectionHealth } from './connection-health';
 import { openRun, type RunSession, type RunSessionOptions } from './run-session';
 import { WakeDispatcher } from './wake-dispatcher';
@@ -25,6 +28,8 @@ export class GraflowClient {
   readonly health: ConnectionHealth;
   /** @internal */
   readonly liveness: QueueLiveness;
+  /** @internal Followers of run channels (RunHandle), on the same subscriber. */
+  readonly watches: ChannelWatches;
   private closed = false;
 
   private constructor(
@@ -38,6 +43,7 @@ export class GraflowClient {
       GraflowConnectionError.unavailable(redisAddress(config), config.keyPrefix, ms),
     );
     this.liveness = new QueueLiveness(runtime.redis, config.keyPrefix);
+    this.watches = new ChannelWatches(subscriber);
   }
 
   /** Connects (command connection and subscriber) or fails within `connectTimeoutMs`. */
@@ -66,6 +72,18 @@ export class GraflowClient {
   openRun(graph: Graph, options: RunSessionOptions): Promise<RunSession> {
     if (this.closed) throw new Error('this Graflow client is closed');
     return openRun(this, graph, options);
+  }
+
+  /** @internal Enqueues a durable run (`workflow.submit()`); resolves with its id once it is enqueued. */
+  submitRun(graph: Graph, options: SubmitRunOptions): Promise<string> {
+    if (this.closed) throw new Error('this Graflow client is closed');
+    return submitRun(this, graph, options);
+  }
+
+  /** @internal A run of this namespace, submitted or started anywhere (`getRun()`). */
+  runView(runId: string): RunView {
+    if (this.closed) throw new Error('this Graflow client is closed');
+    return new RunView(this, runId);
   }
 
   /** Closes both connections; runs still in flight fail. Idempotent. */

@@ -5,7 +5,10 @@ import { RunIdInUseError } from '../../errors';
 import type { Graph } from '../../graph/types';
 import type { RunRef } from '../group-instance';
 import type { RunLimits } from '../redis-run-state';
-import { keepRunAlive, touchRun } from '../run-keepalive';
+import type { EventSink } from '../../events/run-event';
+import { RedisEventSink } from '../events/redis-event-sink';
+import { finishRun, type RunOutcome } from '../run-job/finish-run';
+import { keepRunAlive } from '../run-keepalive';
 import { scripted } from '../scripts';
 import { bounded } from '../../util/signals';
 import type { GraflowClient } from './graflow-client';
@@ -15,9 +18,11 @@ export interface RunSessionOptions {
   runId?: string;
   limits: RunLimits;
   noWorkerTimeoutMs: number;
+  /** The run reports progress events (run() with onEvent). */
+  events?: boolean;
 }
 
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type { RunStatus } from '../run-job/finish-run';
 
 /** One run's footing in Redis: its claimed id, state, group executor and outage signal. */
 export interface RunSession {
@@ -26,8 +31,13 @@ export interface RunSession {
   executor: GroupExecutor;
   /** Aborts when Redis stays unreachable longer than the client allows. */
   signal: AbortSignal;
-  /** Records the final status and starts the run's TTL from its end. Never hangs on an outage. */
-  finish(status: RunStatus): Promise<void>;
+  /** Where the producer reports its own events, when the run has them. */
+  events?: EventSink;
+  /**
+   * Records how the run ended (status, output or error, for `getRun()`), and starts the run's TTL
+   * from its end. Never hangs on an outage.
+   */
+  finish(outcome: RunOutcome): Promise<void>;
 }
 
 /**
@@ -41,19 +51,29 @@ export async function openRun(client: GraflowClient, graph: Graph, options: RunS
   const epoch = randomBytes(4).toString('hex');
   const ttl = options.limits.ttlSeconds;
   const [claimed, status] = await scripted(runtime.redis).graflowRunClaim(
-    keys.meta, keys.runKeys, ttl, 'running', graph.name, epoch, keys.results, keys.control, keys.channelIndex,
+    keys.meta, keys.runKeys, ttl, 'running', graph.name, epoch, keys.results, keys.control, keys.channelIndex, keys.events, keys.groups,
   );
   if (claimed !== 1) throw new RunIdInUseError(runId, runtime.prefix, String(status));
-  const run: RunRef = { runId, epoch, limits: options.limits, notify: client.wakeups.channel };
+  const run: RunRef = { runId, epoch, limits: options.limits, notify: client.wakeups.channel, ...(options.events ? { events: true } : {}) };
+  const events = options.events ? new RedisEventSink(runtime, runId, ttl) : undefined;
+  if (events) {
+    await runtime.redis.hset(keys.meta, 'events', '1');
+    events.emit({ type: 'run:started' });
+  }
   const release = keepRunAlive(runtime, run);
   return {
     runId,
     state: runtime.runState(runId, options.limits),
     executor: new ProducerGroupExecutor(client, run, options.noWorkerTimeoutMs),
     signal: client.health.signal,
-    async finish(final) {
+    ...(events ? { events } : {}),
+    async finish(outcome) {
       release();
-      await bounded(Promise.all([runtime.redis.hset(keys.meta, 'status', final), touchRun(runtime, runId, ttl)]), 2_000);
+      await bounded(finishRun(runtime, run, outcome).catch(async (err: unknown) => {
+        // An output over the payload limit was returned to run()'s caller; followers get why it is missing.
+        if (outcome.status !== 'succeeded') throw err;
+        await finishRun(runtime, run, { status: 'succeeded', error: err });
+      }), 2_000);
     },
   };
 }

@@ -6,6 +6,7 @@
   KEYS[2] outcomes  hash: branch index -> status .. ":" .. payload, status one of ok | fail, or
                     lateok | latefail for outcomes that arrived after the decision
   KEYS[3] results   the run's results hash (node id -> msgpack value)
+  KEYS[4] events    the run's event stream (see emit-event); written only when ARGV[8] is set
   ARGV[1] index     branch index within the group, 0 <= index < total
   ARGV[2] status    "ok" | "fail"
   ARGV[3] payload   msgpack of the branch value, or of the error summary
@@ -14,6 +15,7 @@
                     result is visible exactly when its branch is counted (lone-task branches)
   ARGV[6] channel   pub/sub channel of the producer waiting on the group, or ""
   ARGV[7] message   "<runId>/<groupKey>", what the waiter is told
+  ARGV[8] events    the run's notify channel when the run has events on, else ""
 
   Returns { code, done, ok, fail, decided }
     -2  index outside [0, total): a forged or corrupt job; nothing changed
@@ -24,9 +26,13 @@
      3  recorded; this call decided failure (the caller cancels what is left)
      4  recorded after the group was decided (late branch, ignored by the decision)
   Events: PUBLISH <channel> "<message>\n<decision>" when this call decides (see apply-decision).
+  With ARGV[8]: "group:progress" { groupId, groupKey, total, done, ok, failed } for each counted
+  outcome (not duplicates, not late ones), then "group:decided" (with decision) when this call
+  decides (see group-event).
 ]]
 --- @include "includes/policy-decision"
 --- @include "includes/apply-decision"
+--- @include "includes/group-event"
 
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return { -1, 0, 0, 0, '' }
@@ -62,10 +68,16 @@ local m = redis.call('HMGET', KEYS[1], 'kind', 'param', 'ok', 'fail')
 local ok, fail = tonumber(m[3]), tonumber(m[4])
 
 local decision = policyDecision(m[1], m[2], total, done, fail, ARGV[1], ARGV[2])
+if ARGV[8] ~= '' then
+  emitGroupEvent(KEYS[1], KEYS[4], ARGV[8], ARGV[4], 'group:progress', {})
+end
 if decision == '' then
   return { 1, done, ok, fail, '' }
 end
 applyDecision(KEYS[1], decision, '', '', ARGV[6], ARGV[7])
+if ARGV[8] ~= '' then
+  emitGroupEvent(KEYS[1], KEYS[4], ARGV[8], ARGV[4], 'group:decided', { decision = decision })
+end
 if decision == 'succeeded' then
   return { 2, done, ok, fail, decision }
 end

@@ -1,0 +1,43 @@
+--[[
+  run-finish: records how a run ended, once: the first call wins (a cancel against the run's own
+  ending, a re-run finishing again). The run's TTL starts now for every key of the run, so its
+  status, output and results stay readable for one TTL after its end, then all of it is gone.
+
+  KEYS[1] meta      the run's hash (see run-claim): gets status, finishedAt, and output or error
+  KEYS[2] runKeys   set of the run's keys that follow the run's TTL (see run-touch)
+  KEYS[3] events    the run's event stream (see emit-event)
+  ARGV[1] status    "succeeded" | "failed" | "cancelled"
+  ARGV[2] field     "output" (msgpack of the run's output) or "error" (msgpack of an error summary)
+  ARGV[3] payload   the field's value
+  ARGV[4] ttl       seconds
+  ARGV[5] channel   the run's notify channel
+  ARGV[6] events    "1" when the run has events on, else ""
+  ARGV[7] json      fields of the "run:finished" event
+
+  Returns
+    -1  the run does not exist (expired, or a key prefix mismatch)
+     0  the run had already ended; nothing changed
+     1  recorded
+  Events: "run:finished" when ARGV[6] is set (see emit-event); PUBLISH ARGV[5] "f" always, so
+  followers of a run without events wake too.
+]]
+--- @include "includes/emit-event"
+
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then
+  return -1
+end
+if status == 'succeeded' or status == 'failed' or status == 'cancelled' then
+  return 0
+end
+local t = redis.call('TIME')
+redis.call('HSET', KEYS[1], 'status', ARGV[1], ARGV[2], ARGV[3], 'finishedAt', tostring(t[1] * 1000 + math.floor(t[2] / 1000)))
+if ARGV[6] ~= '' then
+  emitEvent(KEYS[3], ARGV[5], ARGV[4], 'run:finished', ARGV[7])
+end
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  redis.call('EXPIRE', key, ARGV[4])
+end
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+redis.call('PUBLISH', ARGV[5], 'f')
+return 1

@@ -1,0 +1,77 @@
+import { decodeValue } from '../../codec/value-codec';
+import type { RunResult } from '../../engine/execution-context';
+import { WorkflowCancelledError } from '../../errors';
+import { RunNotFoundError } from '../../errors/run-errors';
+import type { RunEvent } from '../../events/run-event';
+import { raceSignal } from '../../util/signals';
+import { readRunEvents } from '../events/event-reader';
+import { runChannel } from '../keys';
+import { remoteError } from '../outcomes';
+import type { GraflowClient } from '../producer/graflow-client';
+import { cancelRun } from './cancel-run';
+import type { RunStatus } from './finish-run';
+import { runLimitsOf } from './run-meta';
+
+/**
+ * Longest wait between two looks at a run that has not ended. Not a polling interval (the run's
+ * ending wakes its followers through the run's channel): it bounds how late a follower notices
+ * a message lost in a reconnect, or a run whose keys expired.
+ */
+const LOOK_AGAIN_MS = 5_000;
+
+const STATUSES: readonly string[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
+
+/** A run as any process sees it through a client: its status, its ending, its events. */
+export class RunView {
+  constructor(
+    private readonly client: GraflowClient,
+    readonly runId: string,
+  ) {}
+
+  async status(): Promise<RunStatus> {
+    const { runtime } = this.client;
+    const status = await raceSignal(runtime.redis.hget(runtime.keys(this.runId).meta, 'status'), this.client.health.signal);
+    if (status === null || !STATUSES.includes(status)) throw new RunNotFoundError(this.runId, runtime.prefix);
+    return status as RunStatus;
+  }
+
+  /**
+   * Waits for the run to end: its `RunResult`, or its error rebuilt as the same class. Wakes on
+   * the run's channel (subscribed before the first read, so an ending between the two is seen).
+   */
+  async result<T>(stop: AbortSignal): Promise<RunResult<T>> {
+    const { runtime } = this.client;
+    const keys = runtime.keys(this.runId);
+    const signal = AbortSignal.any([stop, this.client.health.signal]);
+    const watch = await raceSignal(this.client.watches.watch(runChannel(runtime.prefix, this.runId)), signal);
+    try {
+      for (;;) {
+        const [status, output, error, ttl] = await raceSignal(runtime.redis.hmgetBuffer(keys.meta, 'status', 'output', 'error', 'ttl'), signal);
+        if (status === null) throw new RunNotFoundError(this.runId, runtime.prefix);
+        const s = status.toString();
+        if (s === 'succeeded') {
+          // Succeeded, but its output was over the payload limit: the recorded error says so.
+          if (!output && error) throw remoteError(decodeValue(error));
+          const results = await raceSignal(runtime.runState(this.runId, runLimitsOf(ttl?.toString() ?? null)).results(), signal);
+          return { runId: this.runId, output: (output ? decodeValue(output) : undefined) as T, results };
+        }
+        if (s === 'failed' || s === 'cancelled') {
+          if (error) throw remoteError(decodeValue(error));
+          throw s === 'cancelled' ? new WorkflowCancelledError() : new Error(`run '${this.runId}' failed`);
+        }
+        await watch.next(LOOK_AGAIN_MS, signal);
+        if (signal.aborted) throw signal.reason;
+      }
+    } finally {
+      watch.dispose();
+    }
+  }
+
+  cancel(reason?: string): Promise<boolean> {
+    return raceSignal(cancelRun(this.client.runtime, this.runId, reason), this.client.health.signal);
+  }
+
+  events(stop: AbortSignal): AsyncGenerator<RunEvent> {
+    return readRunEvents(this.client, this.runId, stop);
+  }
+}
