@@ -4,34 +4,36 @@ import { Barrier } from '../barrier';
 import { publishRunCancel } from '../cancel';
 import { groupJobId, runChannel, runJobId } from '../keys';
 import type { RedisRuntime } from '../redis-runtime';
-import { FinishCode, finishRun } from './finish-run';
+import { FinishCode, finishRun, TERMINAL_STATUSES } from './finish-run';
 import { runLimitsOf } from './run-meta';
 
 /**
- * Cancels a run from any process: the run ends `cancelled` at once (its followers wake), every
- * job of the run hears it (running tasks get their AbortSignal), every undecided group is
- * decided failed and its waiting branches are removed, and a run job that has not started is
- * removed. Whatever is running winds down on its own; nothing waits for it. False when the run
- * had already ended.
+ * Cancels a run from any process: every undecided group is decided failed ('cancelled'), every
+ * job of the run hears it (running tasks get their AbortSignal), the run ends `cancelled` (its
+ * followers wake), and what waits is removed (the groups' waiting branches; the run job if it
+ * has not started). Whatever is running winds down on its own; nothing waits for it. False
+ * when the run had already ended.
  */
 export async function cancelRun(runtime: RedisRuntime, runId: string, reason?: string): Promise<boolean> {
   const { redis, prefix } = runtime;
   const keys = runtime.keys(runId);
   const [status, epoch, ttl, events] = await redis.hmget(keys.meta, 'status', 'epoch', 'ttl', 'events');
   if (status === null) throw new RunNotFoundError(runId, prefix);
+  if (TERMINAL_STATUSES.includes(status)) return false;
   const run = { runId, limits: runLimitsOf(ttl), events: events === '1' };
   await runtime.runState(runId, run.limits).setControl({ kind: 'cancelled', ...(reason === undefined ? {} : { reason }) });
-  const finished = await finishRun(runtime, run, { status: 'cancelled', error: new WorkflowCancelledError(reason) });
-  if (finished !== FinishCode.Finished) return false;
-  await publishRunCancel(redis, prefix, runId, reason);
+  // Groups first, so they end as cancelled, not failed by the branches the signal stops.
   const groups = await redis.smembers(keys.groups);
-  await Promise.all(groups.map(async (groupKey) => {
+  const decided = await Promise.all(groups.map(async (groupKey) => {
     const barrier = new Barrier(redis, keys.barrier(groupKey), run.limits.ttlSeconds, undefined, run.events ? runChannel(prefix, runId) : '');
-    if (await barrier.decide('failed', 'cancelled')) await removeWaitingBranches(runtime, groupJobId(runId, epoch ?? '', groupKey));
+    return (await barrier.decide('failed', 'cancelled')) ? groupKey : undefined;
   }));
+  await publishRunCancel(redis, prefix, runId, reason);
+  const finished = await finishRun(runtime, run, { status: 'cancelled', error: new WorkflowCancelledError(reason) });
+  await Promise.all(decided.map((groupKey) => groupKey && removeWaitingBranches(runtime, groupJobId(runId, epoch ?? '', groupKey))));
   // Removed only when nothing under it runs (BullMQ refuses a tree with a locked job in it).
   if (epoch) await runtime.queue.remove(runJobId(runId, epoch)).catch(() => 0);
-  return true;
+  return finished === FinishCode.Finished;
 }
 
 /**
