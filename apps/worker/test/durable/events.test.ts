@@ -1,5 +1,8 @@
 import { connect, getRun, type GraflowClient, type RunEvent } from '@graflow/core';
+import { DEFAULT_QUEUE, groupJobId, groupKeyOf, RunKeys } from '@graflow/core/redis';
 import { sharedRedis } from '@graflow/testing';
+import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
 import { withWorkers } from '../distributed/redis-harness';
 import * as fx from './fixtures/durable-tasks';
 
@@ -68,6 +71,7 @@ async function collect(events: AsyncIterable<RunEvent>): Promise<RunEvent[]> {
 describe('progress events', () => {
   let h: Awaited<ReturnType<typeof withWorkers>>;
   let client: GraflowClient;
+  const redis = new IORedis(sharedRedis());
   beforeAll(async () => {
     h = await withWorkers('durable-events', 2);
     client = await connect({ ...sharedRedis(), keyPrefix: h.prefix });
@@ -75,7 +79,19 @@ describe('progress events', () => {
   afterAll(async () => {
     await client.close();
     await h.close();
+    redis.disconnect();
   });
+
+  /** The BullMQ progress of a run's group job (`fan`, first visit). */
+  async function groupProgress(runId: string): Promise<unknown> {
+    const epoch = await redis.hget(new RunKeys(h.prefix, runId).meta, 'epoch');
+    const queue = new Queue(DEFAULT_QUEUE, { connection: redis, prefix: h.prefix });
+    try {
+      return (await queue.getJob(groupJobId(runId, epoch!, groupKeyOf('/fan@1'))))?.progress;
+    } finally {
+      await queue.close();
+    }
+  }
 
   test('events() of a submitted run, read after it ended, replays every event in order; a live reader sees the same', async () => {
     const handle = await fx.chainWithGroup('events-submit').submit({ client });
@@ -91,6 +107,8 @@ describe('progress events', () => {
     for (const e of late) {
       if (e.type === 'task:started' || e.type === 'run:started') expect(workerIds).toContain(e.workerId);
     }
+    // Bull Board shows the group's progress from its job.
+    expect(await groupProgress(handle.runId)).toEqual({ done: 2, total: 2 });
   });
 
   test('run() with onEvent on workers delivers the same events before it resolves', async () => {
@@ -115,8 +133,10 @@ describe('progress events', () => {
     expectChainWithGroup(seen);
   });
 
-  test('a run without onEvent keeps no events, and getRun().events() of it just ends with the run', async () => {
+  test('a run without onEvent keeps no events (no stream, no job progress), and getRun().events() of it just ends with the run', async () => {
     const { runId } = await fx.chainWithGroup('events-off').run({ client });
     expect(await collect(getRun(runId, { client }).events())).toEqual([]);
+    expect(await redis.exists(new RunKeys(h.prefix, runId).events)).toBe(0);
+    expect(await groupProgress(runId)).toBe(0);
   });
 });

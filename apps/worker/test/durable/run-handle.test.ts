@@ -1,8 +1,9 @@
 import {
-  connect, getRun, InvalidOptionError, RunHandleClosedError, RunIdInUseError, RunNotFoundError, type GraflowClient, type RunEvent,
+  connect, getRun, GraflowConnectionError, InvalidOptionError, RunHandleClosedError, RunIdInUseError, RunNotFoundError, type GraflowClient, type RunEvent,
 } from '@graflow/core';
-import { sharedRedis, uniquePrefix, waitFor } from '@graflow/testing';
+import { sharedRedis, startRedisServer, uniquePrefix, waitFor } from '@graflow/testing';
 import { TaskWorker } from '@graflow/worker';
+import { runChannel } from '@graflow/core/redis';
 import IORedis from 'ioredis';
 import * as fx from './fixtures/durable-tasks';
 
@@ -27,6 +28,36 @@ async function worker(prefix: string): Promise<TaskWorker> {
 }
 
 describe('RunHandle', () => {
+  // First: closing connections to a stopped Redis lingers ~2 s in ioredis, which the later tests outlast.
+  test('a result() waiting while Redis stays away ends with GraflowConnectionError after redisUnavailableTimeoutMs', async () => {
+    const server = await startRedisServer();
+    try {
+      const prefix = uniquePrefix('durable-outage');
+      const config = { host: server.host, port: server.port, keyPrefix: prefix };
+      // No worker: the run stays queued, and result() waits on it.
+      const handle = await fx.chainWithGroup('outage').submit({ config });
+      const follower = getRun(handle.runId, { config, redisUnavailableTimeoutMs: 500 });
+      expect(await follower.status()).toBe('queued');
+      const waiting = follower.result().catch((e: unknown) => e);
+      const events = (async () => {
+        for await (const _ of follower.events()) {
+          // the run never starts: nothing to see
+        }
+      })().catch((e: unknown) => e);
+      // Both waits follow the run's channel before Redis goes.
+      const probe = new IORedis({ host: server.host, port: server.port });
+      await waitFor(async () => ((await probe.pubsub('NUMSUB', runChannel(prefix, handle.runId))) as [string, number])[1] === 2, { what: 'both waits to subscribe' });
+      probe.disconnect();
+      await server.stop();
+      const err = await waiting;
+      expect(err).toBeInstanceOf(GraflowConnectionError);
+      expect((err as Error).message).toContain(`Redis at ${server.host}:${server.port} (key prefix '${prefix}') was unreachable for 500 ms`);
+      expect(await events).toBeInstanceOf(GraflowConnectionError);
+    } finally {
+      await server.stop();
+    }
+  });
+
   test('status goes queued, running, succeeded; a handle from getRun() with only a config follows it too', async () => {
     const prefix = uniquePrefix('durable-status');
     const handle = await fx.chainWithGroup('status', 1_500).submit({ client: await client(prefix) });
