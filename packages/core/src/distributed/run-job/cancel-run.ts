@@ -8,9 +8,9 @@ import { FinishCode, finishRun, TERMINAL_STATUSES } from './finish-run';
 import { runLimitsOf } from './run-meta';
 
 /**
- * Cancels a run from any process: every undecided group is decided failed ('cancelled'), every
- * job of the run hears it (running tasks get their AbortSignal), the run ends `cancelled` (its
- * followers wake), and what waits is removed (the groups' waiting branches; the run job if it
+ * Cancels a run from any process: every undecided group is decided failed ('cancelled'), the
+ * run ends `cancelled` (its followers wake), every job of the run hears it (running tasks get
+ * their AbortSignal), and what waits is removed (the groups' waiting branches; the run job if it
  * has not started). Whatever is running winds down on its own; nothing waits for it. False
  * when the run had already ended.
  */
@@ -28,12 +28,13 @@ export async function cancelRun(runtime: RedisRuntime, runId: string, reason?: s
     const barrier = new Barrier(redis, keys.barrier(groupKey), run.limits.ttlSeconds, undefined, run.events ? runChannel(prefix, runId) : '');
     return (await barrier.decide('failed', 'cancelled')) ? groupKey : undefined;
   }));
-  await publishRunCancel(redis, prefix, runId, reason);
   const finished = await finishRun(runtime, run, { status: 'cancelled', error: new WorkflowCancelledError(reason) });
+  await publishRunCancel(redis, prefix, runId, reason);
   await Promise.all(decided.map((groupKey) => groupKey && removeWaitingBranches(runtime, groupJobId(runId, epoch ?? '', groupKey))));
   // Removed only when nothing under it runs (BullMQ refuses a tree with a locked job in it).
   if (epoch) await runtime.queue.remove(runJobId(runId, epoch)).catch(() => 0);
-  return finished === FinishCode.Finished;
+  // A job of the run may have recorded the cancellation first (it read the control we set).
+  return finished === FinishCode.Finished || (await redis.hget(keys.meta, 'status')) === 'cancelled';
 }
 
 /**
