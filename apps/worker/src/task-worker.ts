@@ -123,7 +123,8 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
         if (event === 'start') return log?.debug('run job started', fields);
         const durationMs = info.durationMs ?? 0;
         if (info.status === 'failed') log?.warn('run failed', { ...fields, durationMs, error: errorText(info.error), ...failureStack(info.error) });
-        else log?.info(info.status === 'waiting' ? 'run job waiting for a group' : `run ${info.status}`, { ...fields, durationMs });
+        else if (info.status === 'waiting') log?.debug('run job waiting for a group', { ...fields, durationMs });
+        else log?.info(`run ${info.status}`, { ...fields, durationMs });
       },
     });
     // BullMQ never closes a connection it was handed; release() does.

@@ -99,6 +99,8 @@ export function remoteError(summary: unknown): Error {
     (err as unknown as Record<symbol, boolean>)[GRAFLOW_ERROR_BRAND] = true;
   }
   err.name = name;
+  // The stack is where it was rebuilt (the origin's is the cause's); its header names the class.
+  if (err.stack?.startsWith('Error')) err.stack = `${name}${err.stack.slice('Error'.length)}`;
   if (typeof s.code === 'string') err.code = s.code;
   if (typeof s.fields === 'object' && s.fields !== null) {
     for (const [key, value] of Object.entries(s.fields)) if (!NOT_FIELDS.has(key)) err[key] = value;

@@ -3,16 +3,11 @@ import { RunNotFoundError } from '../../errors/run-errors';
 import { raceSignal } from '../../util/signals';
 import { runChannel } from '../keys';
 import type { GraflowClient } from '../producer/graflow-client';
+import { LOOK_AGAIN_MS } from '../run-job/channel-watch';
 import { TERMINAL_STATUSES } from '../run-job/finish-run';
 
 /** Entries read per XRANGE call. */
 const PAGE = 500;
-/**
- * Longest wait between two looks at a run that sent nothing. Not a polling interval (appends
- * wake the reader through the run's channel): it bounds how late a reader notices a message
- * lost in a reconnect, or a run whose keys expired.
- */
-const LOOK_AGAIN_MS = 5_000;
 
 /** The stream id right after `id` (XRANGE's start is inclusive). */
 function after(id: string): string {

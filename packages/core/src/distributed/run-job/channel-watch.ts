@@ -1,5 +1,12 @@
 import type { Redis } from 'ioredis';
 
+/**
+ * Longest wait of a follower between two looks at a run that sent nothing. Not a polling
+ * interval (the run's messages wake followers): it bounds how late a follower notices a message
+ * lost in a reconnect, or a run whose keys expired.
+ */
+export const LOOK_AGAIN_MS = 5_000;
+
 /** One follower's view of a channel. */
 export interface ChannelWatch {
   /** Resolves on the next message (or one that came since the last call), after `ms`, or when `signal` fires. */

@@ -9,15 +9,10 @@ import { runChannel } from '../keys';
 import { remoteError } from '../outcomes';
 import type { GraflowClient } from '../producer/graflow-client';
 import { cancelRun } from './cancel-run';
+import { LOOK_AGAIN_MS } from './channel-watch';
 import type { RunStatus } from './finish-run';
 import { runLimitsOf } from './run-meta';
 
-/**
- * Longest wait between two looks at a run that has not ended. Not a polling interval (the run's
- * ending wakes its followers through the run's channel): it bounds how late a follower notices
- * a message lost in a reconnect, or a run whose keys expired.
- */
-const LOOK_AGAIN_MS = 5_000;
 
 const STATUSES: readonly string[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 
