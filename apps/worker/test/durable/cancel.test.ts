@@ -73,6 +73,24 @@ describe('cancelling a submitted run from any process', () => {
     expect(events.find((e) => e.type === 'group:decided')).toMatchObject({ groupId: 'watchers', decision: 'failed', reason: 'cancelled' });
   });
 
+  test('a cancel removes the branches still waiting, and touches no other run of the namespace', async () => {
+    const other = await fx.chainWithGroup('durable-bystander', 1_500).submit({ client });
+    const handle = await fx.waitingBranch('durable-half').submit({ client });
+    await waitFor(async () => (await channelList(handle.runId, 'started')).length === 1, { timeoutMs: 20_000, what: 'the watcher to run' });
+    const unserved = new Queue('unserved', { connection: redis, prefix: h.prefix });
+    try {
+      expect(await unserved.getJobCounts('wait')).toEqual({ wait: 1 });
+      expect(await handle.cancel()).toBe(true);
+      expect(await unserved.getJobCounts('wait')).toEqual({ wait: 0 });
+      await expect(handle.result()).rejects.toThrow(WorkflowCancelledError);
+      // The other run of the same namespace went on and succeeded.
+      expect((await other.result()).output).toEqual({ sum: 6, parts: 3 });
+      await waitFor(async () => (await jobsLeft()) === 0, { timeoutMs: 10_000, what: 'every job of both runs to end' });
+    } finally {
+      await unserved.close();
+    }
+  });
+
   test('cancelling a run still queued removes its job; a second cancel, or one after the end, changes nothing', async () => {
     // A prefix no worker serves: the run stays queued.
     const idle = await connect({ ...sharedRedis(), keyPrefix: `${h.prefix}-idle` });
