@@ -42,6 +42,8 @@ export const BENCH = {
     /** Repetitions for N >= 1,000. */
     repsLarge: int('BENCH_DISPATCH_REPS_LARGE', 5, 2),
   },
+  /** The group size whose per-branch Redis work `commands` counts. */
+  commands: { branches: int('BENCH_COMMANDS_BRANCHES', 100, 100) },
   roundTrip: { runs: int('BENCH_ROUNDTRIP_RUNS', 200, 30), warmup: int('BENCH_ROUNDTRIP_WARMUP', 20, 5) },
   rss: {
     graphs: int('BENCH_RSS_GRAPHS', 10_000, 300),

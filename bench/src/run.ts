@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { startRedisServer } from '@graflow/testing';
 import { BENCH } from './config';
 import { dispatchSection, roundTripSection, throughputSection } from './distributed-bench';
+import { commandsSection } from './commands-bench';
 import { rssSection } from './rss-bench';
 import { storeSection } from './store-bench';
 
@@ -26,7 +27,7 @@ export interface BenchSection {
   run(context: { redis: { host: string; port: number } }): Promise<{ rows: BenchRow[]; json: unknown; notes?: string[] }>;
 }
 
-const sections: BenchSection[] = [storeSection, throughputSection, dispatchSection, roundTripSection, rssSection];
+const sections: BenchSection[] = [storeSection, commandsSection, throughputSection, dispatchSection, roundTripSection, rssSection];
 
 const RESULTS_FILE = join(__dirname, '..', 'results', 'latest.json');
 

@@ -47,6 +47,9 @@ export interface WakeTarget {
   message: string;
 }
 
+/** The field barrier-init creates the outcome hash with (so it exists with its TTL from the start). */
+const OUTCOMES_PLACEHOLDER = '-';
+
 /** Policy spec to the barrier's (kind, param); critical ids become branch indexes. */
 export function policyArgs(spec: PolicySpec, members: string[]): { kind: string; param: string } {
   if (spec === 'strict' || spec === 'best_effort') return { kind: spec, param: '' };
@@ -106,17 +109,32 @@ export class Barrier {
     await this.redis.hset(this.keys.meta, 'dispatched', 1);
   }
 
+  /** The meta and, once decided, every outcome: one round trip for the waiter that was just woken. */
+  async snapshot(): Promise<{ meta: BarrierMeta | undefined; outcomes?: Map<number, BranchOutcome> }> {
+    const replies = await this.redis.pipeline().hgetall(this.keys.meta).hgetallBuffer(this.keys.outcomes).exec();
+    const [[metaErr, meta], [outErr, outcomes]] = replies as [[Error | null, Record<string, string>], [Error | null, Record<string, Buffer>]];
+    if (metaErr) throw metaErr;
+    if (outErr) throw outErr;
+    const parsed = parseMeta(meta);
+    return parsed?.decided ? { meta: parsed, outcomes: parseOutcomes(outcomes) } : { meta: parsed };
+  }
+
   /** Recorded outcomes by branch index; `late` ones arrived after the decision. */
   async outcomes(): Promise<Map<number, BranchOutcome>> {
-    const raw = await this.redis.hgetallBuffer(this.keys.outcomes);
-    const out = new Map<number, BranchOutcome>();
-    for (const [index, value] of Object.entries(raw)) {
-      const colon = value.indexOf(0x3a);
-      const status = value.subarray(0, colon).toString();
-      out.set(Number(index), { ok: status.endsWith('ok'), late: status.startsWith('late'), payload: value.subarray(colon + 1) });
-    }
-    return out;
+    return parseOutcomes(await this.redis.hgetallBuffer(this.keys.outcomes));
   }
+}
+
+/** The outcome hash to outcomes by branch index (the placeholder field left out). */
+function parseOutcomes(raw: Record<string, Buffer>): Map<number, BranchOutcome> {
+  const out = new Map<number, BranchOutcome>();
+  for (const [index, value] of Object.entries(raw)) {
+    if (index === OUTCOMES_PLACEHOLDER) continue;
+    const colon = value.indexOf(0x3a);
+    const status = value.subarray(0, colon).toString();
+    out.set(Number(index), { ok: status.endsWith('ok'), late: status.startsWith('late'), payload: value.subarray(colon + 1) });
+  }
+  return out;
 }
 
 /** Meta hash fields to numbers; undefined when the barrier does not exist. */

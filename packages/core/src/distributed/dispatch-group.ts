@@ -69,6 +69,8 @@ export async function dispatchGroup(input: DispatchInput): Promise<GroupInstance
     const timeout: GroupTimeoutJobData = { ...run, kind: 'group-timeout' };
     await runtime.queue.add(jobDisplayName(timeout), timeout, { jobId: `${instance.jobId}-timeout`, delay: group.timeoutMs, removeOnComplete: true, removeOnFail: retention });
   }
-  await instance.barrier.markDispatched();
+  // Only a replayed branch (nested groups, the waiting-children path) dispatches a group again;
+  // a producer's group is dispatched once per run, so it skips this round trip.
+  if (input.parent) await instance.barrier.markDispatched();
   return instance;
 }

@@ -36,7 +36,8 @@ export class RedisRunState implements RunState {
 
   async results(): Promise<Record<string, unknown>> {
     const all = await this.redis.hgetallBuffer(this.keys.results);
-    return Object.fromEntries(Object.entries(all).map(([k, v]) => [k, decodeValue(v)]));
+    // '' is the placeholder run-claim creates the hash with; node ids are never empty.
+    return Object.fromEntries(Object.entries(all).filter(([k]) => k !== '').map(([k, v]) => [k, decodeValue(v)]));
   }
 
   async setControl(control: RunControl): Promise<void> {
