@@ -69,8 +69,7 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
     const o = this.options;
     const config = resolveRedisConfig({ ...o.redis, keyPrefix: o.keyPrefix }, 'redis');
     this.runtime = await RedisRuntime.connect(config, { connectTimeoutMs: RUN_OPTION_DEFAULTS.connectTimeoutMs });
-    this.subscriber = this.runtime.redis.duplicate();
-    this.subscriber.on('error', () => undefined);
+    this.subscriber = this.runtime.subscriberConnection();
     await this.cancels.listen(this.subscriber, o.keyPrefix);
     const log = o.logger;
     const processor = createJobProcessor({

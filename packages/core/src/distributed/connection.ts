@@ -17,6 +17,11 @@ export function redisAddress(config: ResolvedRedisConfig): string {
 }
 
 export interface ClientOptions {
+  /**
+   * Batch the commands issued in the same tick into one write (many runs in flight share one
+   * connection). Not for blocking connections. @defaultValue false
+   */
+  autoPipelining?: boolean;
   /** BullMQ workers and blocking calls need `maxRetriesPerRequest: null`. */
   blocking?: boolean;
   connectTimeoutMs?: number;
@@ -57,6 +62,7 @@ export function createRedisClient(config: ResolvedRedisConfig, options: ClientOp
     connectTimeout: options.connectTimeoutMs ?? 5_000,
     maxRetriesPerRequest: options.blocking ? null : 20,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2_000),
+    ...(options.autoPipelining ? { enableAutoPipelining: true } : {}),
     ...(tls ? { tls } : {}),
   };
   const auth: RedisOptions = {
@@ -71,6 +77,7 @@ export function createRedisClient(config: ResolvedRedisConfig, options: ClientOp
       // The cluster's own ready check is CLUSTER INFO, which such a user may run.
       enableReadyCheck: true,
       clusterRetryStrategy: base.retryStrategy,
+      ...(options.autoPipelining ? { enableAutoPipelining: true } : {}),
       redisOptions: { ...ACL_FRIENDLY, connectTimeout: base.connectTimeout, maxRetriesPerRequest: base.maxRetriesPerRequest, ...auth, ...(tls ? { tls } : {}) },
     });
     cluster.on('error', () => undefined);

@@ -27,10 +27,18 @@ export async function dispatchGroup(input: DispatchInput): Promise<GroupInstance
   const { runtime, run: runRef, graph, group, path } = input;
   const { runId, epoch, limits } = runRef;
   const instance = groupInstance(runtime, graph, group, runRef, groupKeyOf(path));
-  const created = await instance.barrier.init(group.members.length, group.policy, group.members, group.id);
-  // An existing barrier means a re-run reached this group: dispatch again only if the flow never went out.
-  if (!created && (await instance.barrier.meta())?.dispatched) return instance;
   const graphHash = await runtime.graphHash(graph);
+  let initialized: Promise<unknown>;
+  if (input.parent) {
+    // A replayed branch may reach its nested group again: dispatch only if the flow never went out.
+    const created = await instance.barrier.init(group.members.length, group.policy, group.members, group.id);
+    if (!created && (await instance.barrier.meta())?.dispatched) return instance;
+    initialized = Promise.resolve();
+  } else {
+    // A producer's group is new (its run was just claimed): the barrier's creation is sent ahead of
+    // the flow on the same connection, so Redis runs it first, without a round trip between them.
+    initialized = instance.barrier.init(group.members.length, group.policy, group.members, group.id, { inOrder: true });
+  }
   const run = {
     v: JOB_PAYLOAD_VERSION, runId, epoch, graphHash, groupId: group.id, groupKey: instance.groupKey, ttl: limits.ttlSeconds, maxPayloadBytes: limits.maxPayloadBytes,
     ...(runRef.notify ? { notify: runRef.notify } : {}),
@@ -52,7 +60,7 @@ export async function dispatchGroup(input: DispatchInput): Promise<GroupInstance
     };
   });
   const data: GroupJobData = { ...run, kind: 'group', branches: group.members.length, ...(group.name ? { name: group.name } : {}) };
-  await runtime.flows.add({
+  const added = runtime.flows.add({
     name: jobDisplayName(data),
     queueName: DEFAULT_QUEUE,
     data,
@@ -64,6 +72,7 @@ export async function dispatchGroup(input: DispatchInput): Promise<GroupInstance
     },
     children,
   });
+  await Promise.all([initialized, added]);
   if (group.timeoutMs !== undefined) {
     // A delayed job enforces the timeout even while no process waits on the group (nested groups).
     const timeout: GroupTimeoutJobData = { ...run, kind: 'group-timeout' };

@@ -35,9 +35,17 @@ export class RedisRuntime {
   ) {}
 
   static async connect(config: ResolvedRedisConfig, settings: RuntimeSettings, store?: GraphStore): Promise<RedisRuntime> {
-    const redis = createRedisClient(config, { connectTimeoutMs: settings.connectTimeoutMs, blocking: true });
+    // Commands of many runs (or branches) in flight share this connection: batch each tick's.
+    const redis = createRedisClient(config, { connectTimeoutMs: settings.connectTimeoutMs, blocking: true, autoPipelining: true });
     await connectChecked(redis, config, settings.connectTimeoutMs);
     return new RedisRuntime(config, redis, store ?? new GraphStore({ redis, keyPrefix: config.keyPrefix }), settings);
+  }
+
+  /** A second connection to the same server for pub/sub (subscribers take no other commands). */
+  subscriberConnection(): Redis {
+    const subscriber = this.redis.duplicate({ enableAutoPipelining: false });
+    subscriber.on('error', () => undefined);
+    return subscriber;
   }
 
   get prefix(): string {

@@ -7,6 +7,7 @@ import { dispatchGroup } from '../dispatch-group';
 import { branchQueueOf, type GroupInstance, type RunRef } from '../group-instance';
 import { cancelKey, groupKeyOf } from '../keys';
 import { settleDecided } from '../outcomes';
+import type { RedisRunState } from '../redis-run-state';
 import { bounded, raceSignal } from '../../util/signals';
 import type { GraflowClient } from './graflow-client';
 import type { WakeWait } from './wake-dispatcher';
@@ -28,6 +29,8 @@ export class ProducerGroupExecutor implements GroupExecutor {
     private readonly client: GraflowClient,
     private readonly run: RunRef,
     private readonly noWorkerTimeoutMs: number,
+    /** The run's state: the control flags read with the decision prime its next `getControl()`. */
+    private readonly state: RedisRunState,
   ) {}
 
   async executeGroup(group: GroupNode, scope: Scope, _runBranch: BranchRunner): Promise<Record<string, unknown>> {
@@ -64,9 +67,14 @@ export class ProducerGroupExecutor implements GroupExecutor {
         throw signal.reason;
       }
       // A wake-up means a decision: read it with the outcomes in one round trip.
-      const { meta, outcomes } = woken ? await raceSignal(barrier.snapshot(), signal) : { meta: await raceSignal(barrier.meta(), signal), outcomes: undefined };
+      const { meta, outcomes, also } = woken
+        ? await raceSignal(barrier.snapshot(this.client.runtime.keys(instance.runId).control), signal)
+        : { meta: await raceSignal(barrier.meta(), signal), outcomes: undefined, also: undefined };
       if (!meta) throw new BarrierGoneError(group.id, instance.runId, this.client.keyPrefix);
-      if (meta.decided) return { meta, ...(outcomes ? { outcomes } : {}) };
+      if (meta.decided) {
+        if (also && outcomes) this.state.primeControl(also);
+        return { meta, ...(outcomes ? { outcomes } : {}) };
+      }
       if (Date.now() >= deadline) {
         await raceSignal(barrier.decide('failed', 'timeout'), signal);
         continue;

@@ -41,10 +41,11 @@ export async function openRun(client: GraflowClient, graph: Graph, options: RunS
   const { epoch } = await claimRun(runtime, runId, { ttlSeconds: ttl, status: 'running', name: graph.name });
   const run: RunRef = { runId, epoch, limits: options.limits, notify: client.wakeups.channel };
   const release = keepRunAlive(runtime, run);
+  const state = runtime.runState(runId, options.limits);
   return {
     runId,
-    state: runtime.runState(runId, options.limits),
-    executor: new ProducerGroupExecutor(client, run, options.noWorkerTimeoutMs),
+    state,
+    executor: new ProducerGroupExecutor(client, run, options.noWorkerTimeoutMs, state),
     signal: client.health.signal,
     async finish(final) {
       release();
