@@ -1,8 +1,10 @@
 import type { FlowJob } from 'bullmq';
 import type { Graph, GroupNode } from '../graph/types';
+import { taskOptionsOf } from '../options/task-options';
 import { branchQueueOf, groupInstance, type GroupInstance, type RunRef } from './group-instance';
 import { branchJobId, cancelKey, DEFAULT_QUEUE, groupKeyOf } from './keys';
-import { JOB_PAYLOAD_VERSION, jobDisplayName, type BranchJobData, type GroupJobData, type GroupTimeoutJobData } from './job-data';
+import { addGroupFlow } from './flow-chunks';
+import { JOB_PAYLOAD_VERSION, jobDisplayName, type BranchJobData, type GateJobData, type GroupJobData, type GroupTimeoutJobData } from './job-data';
 import type { RedisRuntime } from './redis-runtime';
 
 export interface DispatchInput {
@@ -45,12 +47,14 @@ export async function dispatchGroup(input: DispatchInput): Promise<GroupInstance
   } as const;
   const cancelKeys = [...input.outerCancelKeys, cancelKey(runId, instance.groupKey)];
   const retention = { age: limits.ttlSeconds };
-  const children: FlowJob[] = group.members.map((memberId, index) => {
+  const branchJob = (index: number): FlowJob => {
+    const memberId = group.members[index]!;
     const member = graph.nodes[memberId]!;
     const data: BranchJobData = { ...run, kind: 'branch', nodeId: memberId, branchIndex: index, path: `${path}/${memberId}`, cancelKeys };
     // A lone task's retries are BullMQ attempts; a chain retries task by task inside the branch.
-    const retry = member.kind === 'task' && member.options.attempts > 1
-      ? { attempts: member.options.attempts, backoff: { type: member.options.backoff.type, delay: member.options.backoff.delayMs } }
+    const options = member.kind === 'task' ? taskOptionsOf(member) : undefined;
+    const retry = options && options.attempts > 1
+      ? { attempts: options.attempts, backoff: { type: options.backoff.type, delay: options.backoff.delayMs } }
       : { attempts: 1 };
     return {
       name: jobDisplayName(data),
@@ -58,9 +62,9 @@ export async function dispatchGroup(input: DispatchInput): Promise<GroupInstance
       data,
       opts: { jobId: branchJobId(runId, epoch, instance.groupKey, index), ...retry, ignoreDependencyOnFailure: true, removeOnComplete: retention, removeOnFail: retention },
     };
-  });
+  };
   const data: GroupJobData = { ...run, kind: 'group', branches: group.members.length, ...(group.name ? { name: group.name } : {}) };
-  const added = runtime.flows.add({
+  const parentJob: FlowJob = {
     name: jobDisplayName(data),
     queueName: DEFAULT_QUEUE,
     data,
@@ -70,9 +74,9 @@ export async function dispatchGroup(input: DispatchInput): Promise<GroupInstance
       removeOnFail: retention,
       ...(input.parent ? { parent: input.parent, ignoreDependencyOnFailure: true } : {}),
     },
-    children,
-  });
-  await Promise.all([initialized, added]);
+  };
+  const gate: GateJobData = { ...run, kind: 'gate' };
+  await addGroupFlow(runtime, parentJob, group.members.length, branchJob, initialized, gate);
   if (group.timeoutMs !== undefined) {
     // A delayed job enforces the timeout even while no process waits on the group (nested groups).
     const timeout: GroupTimeoutJobData = { ...run, kind: 'group-timeout' };
