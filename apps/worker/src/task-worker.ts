@@ -87,8 +87,11 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
     const o = this.options;
     const config = resolveRedisConfig({ ...o.redis, keyPrefix: o.keyPrefix }, 'redis');
     this.runtime = await RedisRuntime.connect(config, { connectTimeoutMs: RUN_OPTION_DEFAULTS.connectTimeoutMs });
-    this.subscriber = this.runtime.redis.duplicate();
-    this.subscriber.on('error', () => undefined);
+    // BullMQ defines its scripts on the shared connection when its first handle starts; do it now,
+    // before jobs run: a script defined later is missing from an auto-pipeline already open in
+    // that tick, and ioredis then fails every command of the pipeline.
+    await this.runtime.queue.waitUntilReady();
+    this.subscriber = this.runtime.subscriberConnection();
     await this.cancels.listen(this.subscriber, o.keyPrefix);
     const log = o.logger;
     const processor = createJobProcessor({

@@ -34,4 +34,7 @@ export { errorSummary, remoteError } from './distributed/outcomes';
 export type { ErrorSummary } from './distributed/outcomes';
 export { WorkerHeartbeat, QueueLiveness, HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_MS } from './distributed/worker-heartbeat';
 export { GraflowClient } from './distributed/producer/graflow-client';
+export { claimRun } from './distributed/run-claim';
+export type { RunClaim } from './distributed/run-claim';
+export { touchRun, keepRunAlive } from './distributed/run-keepalive';
 export { decodeValue, encodeValue } from './codec/value-codec';

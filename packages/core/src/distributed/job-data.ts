@@ -63,13 +63,23 @@ export interface GroupTimeoutJobData extends RunScopedJob {
   kind: 'group-timeout';
 }
 
-export type JobData = BranchJobData | GroupJobData | GroupTimeoutJobData | RunJobData;
+/**
+ * Data of a group's `gate` child: a delayed no-op that holds the group open while a very large
+ * group's branches are added in chunks. The producer removes it once every chunk is in; if the
+ * producer died first, the gate fires after its delay and the group settles without the branches
+ * that were never added.
+ */
+export interface GateJobData extends RunScopedJob {
+  kind: 'gate';
+}
+
+export type JobData = BranchJobData | GroupJobData | GroupTimeoutJobData | GateJobData | RunJobData;
 export type JobKind = JobData['kind'];
 
 const STRING_FIELDS = ['runId', 'epoch', 'graphHash'] as const;
 const GROUP_FIELDS = ['groupId', 'groupKey'] as const;
 const RUN_FIELDS = ['startNode', 'workflow'] as const;
-const KINDS: readonly JobKind[] = ['branch', 'group', 'group-timeout', 'run'];
+const KINDS: readonly JobKind[] = ['branch', 'group', 'group-timeout', 'gate', 'run'];
 
 /** The policy spec is not needed by workers (the barrier holds it); kept for operators. */
 export type { PolicySpec };
@@ -109,5 +119,5 @@ export function parseJobData(jobId: string, data: unknown): JobData {
 export function jobDisplayName(data: Pick<JobData, 'kind'> & { groupId?: string; nodeId?: string; workflow?: string }): string {
   if (data.kind === 'branch') return data.nodeId ?? 'branch';
   if (data.kind === 'run') return `run ${data.workflow ?? ''}`.trim();
-  return data.kind === 'group' ? `group ${data.groupId}` : `group-timeout ${data.groupId}`;
+  return data.kind === 'group' ? `group ${data.groupId}` : `${data.kind} ${data.groupId}`;
 }

@@ -11,7 +11,7 @@ export type { JobProcessorOptions, BranchInfo, RunJobInfo } from './processor-co
 // Bad payloads and missing or corrupt graphs will not get better on retry.
 const FINAL_CODES = ['MALFORMED_JOB', 'INVALID_GRAPH', ...UNLOADABLE_GRAPH_CODES];
 
-/** Processes every Graflow job kind: `branch`, `group` (the flow parent), `group-timeout` and `run` (a submitted run's root). */
+/** Processes every Graflow job kind: `branch`, `group` (the flow parent), `group-timeout`, `gate` and `run` (a submitted run's root). */
 export function createJobProcessor(options: JobProcessorOptions): (job: Job, token?: string) => Promise<unknown> {
   const ctx = new ProcessorContext(options);
   return async (job, token) => {
@@ -19,6 +19,7 @@ export function createJobProcessor(options: JobProcessorOptions): (job: Job, tok
       const data = parseJobData(job.id ?? '?', job.data);
       if (data.kind === 'branch') return await processBranch(ctx, job, token, data);
       if (data.kind === 'group') return await processGroup(ctx, job, data);
+      if (data.kind === 'gate') return { gate: 'opened by its delay' };
       if (data.kind === 'run') return await processRun(ctx, job, token, data);
       return await processGroupTimeout(ctx, job, data);
     } catch (err) {

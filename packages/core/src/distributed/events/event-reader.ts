@@ -1,6 +1,6 @@
 import { RUN_EVENT_TYPES, type RunEvent, type RunEventType } from '../../events/run-event';
 import { RunNotFoundError } from '../../errors/run-errors';
-import { raceSignal } from '../../util/signals';
+import { linkedController, raceSignal } from '../../util/signals';
 import { runChannel } from '../keys';
 import type { GraflowClient } from '../producer/graflow-client';
 import { LOOK_AGAIN_MS } from '../run-job/channel-watch';
@@ -37,8 +37,13 @@ function parseEntry(runId: string, id: string, fields: string[]): RunEvent | und
 export async function* readRunEvents(client: GraflowClient, runId: string, stop: AbortSignal): AsyncGenerator<RunEvent> {
   const { runtime } = client;
   const keys = runtime.keys(runId);
-  const signal = AbortSignal.any([stop, client.health.signal]);
-  const watch = await client.watches.watch(runChannel(runtime.prefix, runId));
+  // Linked, not AbortSignal.any: the client's outage signal lives as long as the client.
+  const linked = linkedController(stop, client.health.signal);
+  const { signal } = linked.controller;
+  const watch = await client.watches.watch(runChannel(runtime.prefix, runId)).catch((err: unknown) => {
+    linked.dispose();
+    throw err;
+  });
   let last = '0-0';
   let seen = 0;
   let endedAt: string | undefined;
@@ -80,5 +85,6 @@ export async function* readRunEvents(client: GraflowClient, runId: string, stop:
     }
   } finally {
     watch.dispose();
+    linked.dispose();
   }
 }

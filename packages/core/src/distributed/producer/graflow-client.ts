@@ -49,8 +49,7 @@ export class GraflowClient {
   /** Connects (command connection and subscriber) or fails within `connectTimeoutMs`. */
   static async connect(config: ResolvedRedisConfig, options: ResolvedClientOptions): Promise<GraflowClient> {
     const runtime = await RedisRuntime.connect(config, { connectTimeoutMs: options.connectTimeoutMs });
-    const subscriber = runtime.redis.duplicate();
-    subscriber.on('error', () => undefined);
+    const subscriber = runtime.subscriberConnection();
     try {
       await connectChecked(subscriber, config, options.connectTimeoutMs);
       const client = new GraflowClient(runtime, subscriber, options);

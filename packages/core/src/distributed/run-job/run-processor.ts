@@ -11,6 +11,7 @@ import { NestedGroupExecutor } from '../nested-executor';
 import { isUnloadableGraph, type ProcessorContext } from '../processor-context';
 import { keepRunAlive } from '../run-keepalive';
 import { scripted } from '../scripts';
+import { linkedController } from '../../util/signals';
 import { finishRun, TERMINAL_STATUSES } from './finish-run';
 
 /**
@@ -42,6 +43,8 @@ export async function processRun(ctx: ProcessorContext, job: Job, token: string 
   const release = keepRunAlive(runtime, run);
   const state = runtime.runState(data.runId, run.limits);
   const sink = eventSinkOf(runtime, run);
+  // Aborted by a cancel of the run, or by the worker's shutdown deadline.
+  const linked = linkedController(controller.signal, options.shutdownSignal);
   try {
     const control = await state.getControl();
     if (control?.kind === 'cancelled') throw new WorkflowCancelledError(control.reason);
@@ -60,7 +63,7 @@ export async function processRun(ctx: ProcessorContext, job: Job, token: string 
       loadedModules: options.loadedModules,
       runAbort: controller,
     });
-    const signal = AbortSignal.any([controller.signal, options.shutdownSignal]);
+    const signal = linked.controller.signal;
     const output = await runner.runRoot({ graph, nodeId: data.startNode }, { graph, path: '', signal, visits: new Map() });
     const after = await state.getControl();
     if (after?.kind === 'cancelled') throw new WorkflowCancelledError(after.reason);
@@ -82,6 +85,7 @@ export async function processRun(ctx: ProcessorContext, job: Job, token: string 
     options.onRun?.('end', { ...info, status, durationMs: Date.now() - started, error: err });
     throw new UnrecoverableError(errorMessage(err));
   } finally {
+    linked.dispose();
     release();
     unregister();
   }

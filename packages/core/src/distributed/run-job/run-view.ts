@@ -3,13 +3,13 @@ import type { RunResult } from '../../engine/execution-context';
 import { WorkflowCancelledError } from '../../errors';
 import { RunNotFoundError } from '../../errors/run-errors';
 import type { RunEvent } from '../../events/run-event';
-import { raceSignal } from '../../util/signals';
+import { linkedController, raceSignal } from '../../util/signals';
 import { readRunEvents } from '../events/event-reader';
 import { runChannel } from '../keys';
 import { remoteError } from '../outcomes';
 import type { GraflowClient } from '../producer/graflow-client';
 import { cancelRun } from './cancel-run';
-import { LOOK_AGAIN_MS } from './channel-watch';
+import { LOOK_AGAIN_MS, type ChannelWatch } from './channel-watch';
 import type { RunStatus } from './finish-run';
 import { runLimitsOf } from './run-meta';
 
@@ -35,30 +35,40 @@ export class RunView {
    * the run's channel (subscribed before the first read, so an ending between the two is seen).
    */
   async result<T>(stop: AbortSignal): Promise<RunResult<T>> {
-    const { runtime } = this.client;
-    const keys = runtime.keys(this.runId);
-    const signal = AbortSignal.any([stop, this.client.health.signal]);
-    const watch = await raceSignal(this.client.watches.watch(runChannel(runtime.prefix, this.runId)), signal);
+    // Linked, not AbortSignal.any: the client's outage signal lives as long as the client.
+    const linked = linkedController(stop, this.client.health.signal);
+    const { signal } = linked.controller;
     try {
-      for (;;) {
-        const [status, output, error, ttl] = await raceSignal(runtime.redis.hmgetBuffer(keys.meta, 'status', 'output', 'error', 'ttl'), signal);
-        if (status === null) throw new RunNotFoundError(this.runId, runtime.prefix);
-        const s = status.toString();
-        if (s === 'succeeded') {
-          // Succeeded, but its output was over the payload limit: the recorded error says so.
-          if (!output && error) throw remoteError(decodeValue(error));
-          const results = await raceSignal(runtime.runState(this.runId, runLimitsOf(ttl?.toString() ?? null)).results(), signal);
-          return { runId: this.runId, output: (output ? decodeValue(output) : undefined) as T, results };
-        }
-        if (s === 'failed' || s === 'cancelled') {
-          if (error) throw remoteError(decodeValue(error));
-          throw s === 'cancelled' ? new WorkflowCancelledError() : new Error(`run '${this.runId}' failed`);
-        }
-        await watch.next(LOOK_AGAIN_MS, signal);
-        if (signal.aborted) throw signal.reason;
+      const watch = await raceSignal(this.client.watches.watch(runChannel(this.client.runtime.prefix, this.runId)), signal);
+      try {
+        return await this.waitForEnd<T>(watch, signal);
+      } finally {
+        watch.dispose();
       }
     } finally {
-      watch.dispose();
+      linked.dispose();
+    }
+  }
+
+  private async waitForEnd<T>(watch: ChannelWatch, signal: AbortSignal): Promise<RunResult<T>> {
+    const { runtime } = this.client;
+    const keys = runtime.keys(this.runId);
+    for (;;) {
+      const [status, output, error, ttl] = await raceSignal(runtime.redis.hmgetBuffer(keys.meta, 'status', 'output', 'error', 'ttl'), signal);
+      if (status === null) throw new RunNotFoundError(this.runId, runtime.prefix);
+      const s = status.toString();
+      if (s === 'succeeded') {
+        // Succeeded, but its output was over the payload limit: the recorded error says so.
+        if (!output && error) throw remoteError(decodeValue(error));
+        const results = await raceSignal(runtime.runState(this.runId, runLimitsOf(ttl?.toString() ?? null)).results(), signal);
+        return { runId: this.runId, output: (output ? decodeValue(output) : undefined) as T, results };
+      }
+      if (s === 'failed' || s === 'cancelled') {
+        if (error) throw remoteError(decodeValue(error));
+        throw s === 'cancelled' ? new WorkflowCancelledError() : new Error(`run '${this.runId}' failed`);
+      }
+      await watch.next(LOOK_AGAIN_MS, signal);
+      if (signal.aborted) throw signal.reason;
     }
   }
 

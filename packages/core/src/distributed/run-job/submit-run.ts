@@ -1,12 +1,11 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { RunIdInUseError } from '../../errors';
+import { randomUUID } from 'node:crypto';
 import type { Graph } from '../../graph/types';
 import { bounded } from '../../util/signals';
 import { JOB_PAYLOAD_VERSION, jobDisplayName, type RunJobData } from '../job-data';
 import { runJobId } from '../keys';
+import { claimRun } from '../run-claim';
 import type { GraflowClient } from '../producer/graflow-client';
 import type { RunLimits } from '../redis-run-state';
-import { scripted } from '../scripts';
 import { finishRun } from './finish-run';
 
 export interface SubmitRunOptions {
@@ -25,17 +24,12 @@ export async function submitRun(client: GraflowClient, graph: Graph, options: Su
   const { limits, startNode } = options;
   const runId = options.runId ?? randomUUID();
   const keys = runtime.keys(runId);
-  const epoch = randomBytes(4).toString('hex');
   const ttl = limits.ttlSeconds;
-  const redis = scripted(runtime.redis);
-  const [claimed, status] = await redis.graflowRunClaim(
-    keys.meta, keys.runKeys, ttl, 'queued', graph.name, epoch, keys.results, keys.control, keys.channelIndex, keys.events, keys.groups,
-  );
-  if (claimed !== 1) throw new RunIdInUseError(runId, runtime.prefix, String(status));
+  const { epoch } = await claimRun(runtime, runId, { ttlSeconds: ttl, status: 'queued', name: graph.name });
   try {
     const graphHash = await runtime.graphHash(graph);
     // What another process needs to follow or cancel the run, next to its status.
-    await redis.hset(keys.meta, 'events', '1', 'graphHash', graphHash, 'startNode', startNode);
+    await runtime.redis.hset(keys.meta, 'events', '1', 'graphHash', graphHash, 'startNode', startNode);
     const data: RunJobData = {
       v: JOB_PAYLOAD_VERSION, kind: 'run', runId, epoch, graphHash, startNode, workflow: graph.name,
       ttl, maxPayloadBytes: limits.maxPayloadBytes, events: true,
