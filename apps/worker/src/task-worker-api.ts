@@ -26,8 +26,10 @@ export interface RedisConnectionOptions {
   db?: number;
   /** `true`, or a private CA and a client certificate (see `RedisConfig.tls`). @defaultValue false */
   tls?: boolean | RedisTlsOptions;
-  /** host:port is a seed node of a Redis Cluster (the key prefix needs a `{hash tag}`). */
+  /** host:port is a seed node of a Redis Cluster (the key prefix needs a `{hash tag}`, unless sharded). */
   cluster?: boolean;
+  /** Shards of the namespace, `{<keyPrefix>-i}` (see `RedisConfig.shards`); every process of it must agree. @defaultValue 1 */
+  shards?: number;
 }
 
 export interface TaskWorkerOptions {

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { resolveRedisConfig, RUN_OPTION_DEFAULTS } from '@graflow/core';
-import { CancelRegistry, RedisRuntime, WorkerHeartbeat, createJobProcessor, createRedisClient } from '@graflow/core/redis';
+import { CancelRegistry, Namespace, WorkerHeartbeat, createJobProcessor, createRedisClient, type JobProcessorOptions } from '@graflow/core/redis';
 import { resolveTaskWorkerOptions, type ResolvedTaskWorkerOptions } from './task-worker-options';
 import type { StopResult, TaskWorkerEvents, TaskWorkerHandle, TaskWorkerMetrics, TaskWorkerOptions } from './task-worker-api';
 
@@ -31,11 +31,11 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
   private readonly counters: TaskWorkerMetrics = { tasksProcessed: 0, tasksSucceeded: 0, tasksFailed: 0, totalExecutionTime: 0, activeTasks: 0 };
   private readonly shutdown = new AbortController();
   private readonly cancels = new CancelRegistry();
-  private runtime?: RedisRuntime;
+  private namespace?: Namespace;
   private workers: Worker[] = [];
   private subscriber?: Redis;
   private workerConnection?: Redis;
-  private heartbeat?: WorkerHeartbeat;
+  private heartbeats: WorkerHeartbeat[] = [];
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private stopping?: Promise<StopResult>;
 
@@ -61,20 +61,24 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
   }
 
   get connected(): boolean {
-    return this.runtime?.redis.status === 'ready' && this.workers.length > 0 && this.workers.every((w) => w.isRunning());
+    return this.namespace?.redis.status === 'ready' && this.workers.length > 0 && this.workers.every((w) => w.isRunning());
   }
 
   async start(): Promise<void> {
     if (this.state !== 'new') throw new Error(`TaskWorker ${this.workerId} was already started`);
     const o = this.options;
     const config = resolveRedisConfig({ ...o.redis, keyPrefix: o.keyPrefix }, 'redis');
-    this.runtime = await RedisRuntime.connect(config, { connectTimeoutMs: RUN_OPTION_DEFAULTS.connectTimeoutMs });
-    this.subscriber = this.runtime.redis.duplicate();
-    this.subscriber.on('error', () => undefined);
-    await this.cancels.listen(this.subscriber, o.keyPrefix);
+    // Every shard of the namespace, on one command connection and one subscriber.
+    const namespace = await Namespace.connect(config, { connectTimeoutMs: RUN_OPTION_DEFAULTS.connectTimeoutMs });
+    this.namespace = namespace;
+    const subscriber = namespace.redis.duplicate();
+    this.subscriber = subscriber;
+    subscriber.on('error', () => undefined);
+    // One cancel listener per shard channel on the one subscriber.
+    subscriber.setMaxListeners(subscriber.getMaxListeners() + namespace.shards.length);
+    for (const prefix of namespace.prefixes) await this.cancels.listen(subscriber, prefix);
     const log = o.logger;
-    const processor = createJobProcessor({
-      runtime: this.runtime,
+    const processing: Omit<JobProcessorOptions, 'runtime'> = {
       cancels: this.cancels,
       shutdownSignal: this.shutdown.signal,
       loadedModules: o.taskModules,
@@ -99,42 +103,47 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
         else log?.warn('branch failed', { ...fields, durationMs, error: error?.message });
         this.emit('task:end', { ...fields, status: info.ok ? 'succeeded' : 'failed', durationMs, ...(error ? { error } : {}) });
       },
-    });
+    };
     // BullMQ never closes a connection it was handed; release() does.
     const connection = createRedisClient(config, { blocking: true });
     this.workerConnection = connection;
-    this.workers = o.queues.map((queue) => {
-      const worker = new Worker(queue, (job: Job, token?: string) => processor(job, token), {
-        connection,
-        prefix: o.keyPrefix,
-        concurrency: o.concurrency,
-        lockDuration: o.lockDurationMs,
-        stalledInterval: o.stalledIntervalMs,
-        maxStalledCount: o.maxStalledCount,
-        // INFO is @dangerous: an ACL user limited to the prefix may not run it.
-        skipVersionCheck: true,
-        name: o.workerId,
-        autorun: false,
+    // A BullMQ worker per (shard, queue): a job's shard is its BullMQ prefix, and the processor
+    // of that shard runs it against the shard's runtime.
+    this.workers = namespace.shards.flatMap((runtime) => {
+      const processor = createJobProcessor({ ...processing, runtime });
+      return o.queues.map((queue) => {
+        const worker = new Worker(queue, (job: Job, token?: string) => processor(job, token), {
+          connection,
+          prefix: runtime.prefix,
+          concurrency: o.concurrency,
+          lockDuration: o.lockDurationMs,
+          stalledInterval: o.stalledIntervalMs,
+          maxStalledCount: o.maxStalledCount,
+          // INFO is @dangerous: an ACL user limited to the prefix may not run it.
+          skipVersionCheck: true,
+          name: o.workerId,
+          autorun: false,
+        });
+        worker.on('error', (err) => {
+          this.emit('redis:error', err);
+          log?.warn('worker error', { queue, ...(namespace.shards.length > 1 ? { shard: runtime.prefix } : {}), error: err.message });
+        });
+        worker.on('ready', () => this.emit('redis:ready'));
+        return worker;
       });
-      worker.on('error', (err) => {
-        this.emit('redis:error', err);
-        log?.warn('worker error', { queue, error: err.message });
-      });
-      worker.on('ready', () => this.emit('redis:ready'));
-      return worker;
     });
-    this.runtime.redis.on('ready', () => this.emit('redis:ready'));
+    namespace.redis.on('ready', () => this.emit('redis:ready'));
     this.state = 'running';
     for (const worker of this.workers) {
       void worker.run().catch((err: Error) => log?.error('worker loop stopped', { queue: worker.name, error: err.message }));
     }
     await Promise.all(this.workers.map((w) => w.waitUntilReady()));
-    // Producers tell a busy fleet from no fleet by these heartbeats (not CLIENT LIST).
-    this.heartbeat = new WorkerHeartbeat(this.runtime.redis, o.keyPrefix, o.queues, o.workerId, (err) =>
+    // Producers tell a busy fleet from no fleet by these heartbeats (not CLIENT LIST), per shard.
+    this.heartbeats = namespace.prefixes.map((prefix) => new WorkerHeartbeat(namespace.redis, prefix, o.queues, o.workerId, (err) =>
       log?.debug('heartbeat failed', { error: err instanceof Error ? err.message : String(err) }),
-    );
-    await this.heartbeat.start();
-    log?.info('worker started', { keyPrefix: o.keyPrefix, queues: o.queues, concurrency: o.concurrency, tasks: o.taskModules });
+    ));
+    await Promise.all(this.heartbeats.map((heartbeat) => heartbeat.start()));
+    log?.info('worker started', { keyPrefix: o.keyPrefix, shards: namespace.shards.length, queues: o.queues, concurrency: o.concurrency, tasks: o.taskModules });
   }
 
   stop(options: { timeoutMs?: number } = {}): Promise<StopResult> {
@@ -184,9 +193,10 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
   private async release(): Promise<void> {
     this.state = 'stopped';
     // Bounded: while Redis is away these would wait for it.
-    if (this.heartbeat) await Promise.race([this.heartbeat.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]);
+    const leaving = Promise.all(this.heartbeats.map((heartbeat) => heartbeat.stop().catch(() => undefined)));
+    await Promise.race([leaving, new Promise((r) => setTimeout(r, 1_000).unref())]);
     this.subscriber?.disconnect();
     this.workerConnection?.disconnect();
-    await this.runtime?.close().catch(() => undefined);
+    await this.namespace?.close().catch(() => undefined);
   }
 }
