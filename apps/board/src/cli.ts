@@ -34,7 +34,7 @@ const FLAGS = {
   'redis-tls-key': { type: 'string', env: 'REDIS_TLS_KEY', group: REDIS, describe: 'PEM file of the client key (with --redis-tls-cert)' },
   'redis-cluster': { type: 'boolean', group: REDIS, shownDefault: 'false', describe: 'The host and port are a seed node of a Redis Cluster; the key prefix then needs a {hash tag}, unless --redis-shards is above 1' },
   'redis-key-prefix': { type: 'string', env: 'REDIS_KEY_PREFIX', group: REDIS, shownDefault: BOARD_DEFAULTS.keyPrefix, describe: 'Namespace shown: every BullMQ queue under it (tasks, and pools such as gpu)' },
-  'redis-shards': { type: 'string', env: 'REDIS_SHARDS', group: REDIS, shownDefault: String(RUN_OPTION_DEFAULTS.redis.shards), describe: "Shards of the namespace, {<prefix>-0} … {<prefix>-<n-1>}, as its workers have them: every shard's queues are shown" },
+  'redis-shards': { type: 'string', env: 'REDIS_SHARDS', group: REDIS, shownDefault: String(RUN_OPTION_DEFAULTS.redis.shards), describe: "Shards of the namespace ({<prefix>-<i>-<salt>}), as its workers have them: every shard's queues are shown" },
   port: { type: 'string', env: 'BOARD_PORT', group: BOARD, shownDefault: String(BOARD_DEFAULTS.port), describe: 'HTTP port; 0 picks a free one' },
   host: { type: 'string', env: 'BOARD_HOST', group: BOARD, shownDefault: BOARD_DEFAULTS.host, describe: 'Listen address; 0.0.0.0 in a container' },
   'base-path': { type: 'string', group: BOARD, shownDefault: BOARD_DEFAULTS.basePath, describe: 'Where the board is mounted; / redirects there' },

@@ -27,7 +27,7 @@ export interface BoardRedisOptions {
   tls?: boolean | BoardTlsOptions;
   /** host:port is a seed node of a Redis Cluster; the key prefix then needs a {hash tag}, unless sharded. @defaultValue false */
   cluster?: boolean;
-  /** Shards of the namespace, `{<keyPrefix>-i}`: the board shows every shard's queues. @defaultValue 1 */
+  /** Shards of the namespace, `{<keyPrefix>-<i>-<salt>}`: the board shows every shard's queues. @defaultValue 1 */
   shards?: number;
 }
 
@@ -161,8 +161,8 @@ function resolveRedis(
   if (redis.host !== undefined && (redis.host === '' || /\s/.test(redis.host))) throw new BoardOptionError(name('--redis-host'), redis.host, 'expected a host name or address');
   const shards = integer(name('--redis-shards'), redis.shards ?? RUN_OPTION_DEFAULTS.redis.shards, 1, MAX_SHARDS);
   if (shards > 1 && /[{}]/.test(keyPrefix)) {
-    // Each shard is a hash tag of its own, {<prefix>-i}.
-    throw new BoardOptionError(name('--redis-key-prefix'), keyPrefix, `expected a prefix without braces with ${name('--redis-shards')} ${shards} (shard i is {<prefix>-i})`);
+    // Each shard is a hash tag of its own, {<prefix>-<i>-<salt>}.
+    throw new BoardOptionError(name('--redis-key-prefix'), keyPrefix, `expected a prefix without braces with ${name('--redis-shards')} ${shards} (each shard is a hash tag of its own, {<prefix>-<i>-<salt>})`);
   }
   if (redis.cluster && shards === 1 && !/\{[^}]+\}/.test(keyPrefix)) {
     // BullMQ flows and the barrier's multi-key scripts need the whole namespace in one hash slot.

@@ -67,12 +67,12 @@ export async function discoverShardQueues(redis: Redis, namespace: { keyPrefix: 
   const prefixes = shardPrefixes(namespace);
   if (prefixes.length === 1) return new Map([[prefixes[0]!, await discoverQueues(redis, prefixes[0]!)]]);
   const found = new Map(prefixes.map((prefix) => [prefix, new Set<string>([DEFAULT_QUEUE])]));
-  const shardOf = /^\{[^}]*-(\d+)\}:/;
   await scanKeys(redis, `{${escapeGlob(namespace.keyPrefix)}-*}:*:meta`, (key) => {
-    const prefix = prefixes[Number(shardOf.exec(key)?.[1] ?? -1)];
-    // `{<prefix>-<i>}` of another namespace whose prefix extends this one's ends up here too.
-    const queue = prefix && key.startsWith(`${prefix}:`) ? queueOfMetaKey(prefix, key) : undefined;
-    if (queue) found.get(prefix!)!.add(queue);
+    // The pattern also matches namespaces whose prefix extends this one's: only our shards count.
+    const prefix = key.slice(0, key.indexOf('}') + 1);
+    const queues = found.get(prefix);
+    const queue = queues ? queueOfMetaKey(prefix, key) : undefined;
+    if (queue) queues!.add(queue);
   });
   return new Map([...found].map(([prefix, queues]) => [prefix, sorted(queues)]));
 }

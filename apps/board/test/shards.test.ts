@@ -85,7 +85,7 @@ describe('--redis-shards on the board', () => {
     expect(await optionError(['--redis-shards', '0'])).toBe('invalid --redis-shards 0: expected an integer from 1 to 256');
     expect(await optionError([], { REDIS_SHARDS: 'lots' })).toBe('invalid REDIS_SHARDS "lots": expected an integer');
     expect(await optionError(['--redis-shards', '2', '--redis-key-prefix', '{app}'])).toBe(
-      'invalid --redis-key-prefix "{app}": expected a prefix without braces with --redis-shards 2 (shard i is {<prefix>-i})',
+      'invalid --redis-key-prefix "{app}": expected a prefix without braces with --redis-shards 2 (each shard is a hash tag of its own, {<prefix>-<i>-<salt>})',
     );
   });
 });

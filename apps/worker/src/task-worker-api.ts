@@ -28,7 +28,7 @@ export interface RedisConnectionOptions {
   tls?: boolean | RedisTlsOptions;
   /** host:port is a seed node of a Redis Cluster (the key prefix needs a `{hash tag}`, unless sharded). */
   cluster?: boolean;
-  /** Shards of the namespace, `{<keyPrefix>-i}` (see `RedisConfig.shards`); every process of it must agree. @defaultValue 1 */
+  /** Shards of the namespace, `{<keyPrefix>-<i>-<salt>}` (see `RedisConfig.shards`); every process of it must agree. @defaultValue 1 */
   shards?: number;
 }
 

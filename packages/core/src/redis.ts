@@ -18,7 +18,7 @@
 export { RedisRuntime } from './distributed/redis-runtime';
 export type { RuntimeSettings } from './distributed/redis-runtime';
 export { Namespace } from './distributed/namespace';
-export { MAX_SHARDS, runPrefixOf, shardConfigs, shardIndexOfRun, shardPrefixes } from './distributed/shards';
+export { MAX_SHARDS, hashSlotOfTag, runPrefixOf, shardConfigs, shardIndexOfRun, shardPrefixes } from './distributed/shards';
 export { createJobProcessor } from './distributed/job-processor';
 export type { JobProcessorOptions, BranchInfo } from './distributed/job-processor';
 export { CancelRegistry, GroupCancelledError } from './distributed/cancel';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { connect, parallel, task, workflow, type GraflowClient, type TaskContext } from '@graflow/core';
-import { Barrier, groupKeyOf, runPrefixOf, RunKeys, shardIndexOfRun, shardPrefixes } from '@graflow/core/redis';
+import { Barrier, groupKeyOf, hashSlotOfTag, runPrefixOf, RunKeys, shardIndexOfRun, shardPrefixes } from '@graflow/core/redis';
 import { freePort, startRedisCluster, waitFor, type RedisClusterHandle } from '@graflow/testing';
 import { Queue } from 'bullmq';
 import IORedis, { type Cluster } from 'ioredis';
@@ -8,7 +8,7 @@ import { CliProcess, EXPORTER_BIN, killSpawned } from '../fixtures/cli';
 import { scrape } from '../fixtures/http';
 import { FAST_RECOVERY, spawnWorker } from '../fixtures/worker';
 import { sleepy } from '../fixtures/tasks';
-import { prefixOverEveryMaster, runIdsOverEveryShard } from './cluster-helpers';
+import { freshPrefix, runIdsOverEveryShard, shardPlacement } from './cluster-helpers';
 
 const SHARDS = 6;
 const MASTERS = 3;
@@ -51,7 +51,11 @@ async function keysOn(port: number, pattern: string): Promise<string[]> {
 
 describe(`a namespace of ${SHARDS} shards on a ${MASTERS}-master Redis Cluster`, () => {
   test('runs land on every master, in the shard of their id, and one spawned worker serves them all', async () => {
-    const { keyPrefix, masterOf } = await prefixOverEveryMaster(admin, 'spread', SHARDS, MASTERS);
+    const keyPrefix = freshPrefix('spread');
+    // Each shard's tag sits in its own sixth of the slots, so each master holds two shards.
+    const { slots, masterOf } = await shardPlacement(admin, keyPrefix, SHARDS);
+    expect(slots).toEqual(shardPrefixes({ keyPrefix, shards: SHARDS }).map((prefix) => hashSlotOfTag(prefix.slice(1, -1))));
+    expect([...new Set(masterOf)].map((port) => masterOf.filter((m) => m === port).length)).toEqual(new Array(MASTERS).fill(SHARDS / MASTERS));
     const worker = await spawnWorker(clusterArgs(), keyPrefix);
     let client: GraflowClient | undefined;
     try {
@@ -86,7 +90,8 @@ describe(`a namespace of ${SHARDS} shards on a ${MASTERS}-master Redis Cluster`,
   });
 
   test('a worker SIGKILLed mid-run: another re-runs its branches in every shard, each counted once', async () => {
-    const { keyPrefix, masterOf } = await prefixOverEveryMaster(admin, 'sigkill', SHARDS, MASTERS);
+    const keyPrefix = freshPrefix('sigkill');
+    const { masterOf } = await shardPlacement(admin, keyPrefix, SHARDS);
     const namespace = { keyPrefix, shards: SHARDS };
     const common = [...FAST_RECOVERY, '--concurrency', '8'];
     const doomed = await spawnWorker(clusterArgs(), keyPrefix, [...common, '--worker-id', 'doomed'], { tasks: [DIST_TASKS] });
@@ -126,7 +131,7 @@ describe(`a namespace of ${SHARDS} shards on a ${MASTERS}-master Redis Cluster`,
   });
 
   test('the exporter reports each queue once, summed over the shards', async () => {
-    const { keyPrefix } = await prefixOverEveryMaster(admin, 'depth', SHARDS, MASTERS);
+    const keyPrefix = freshPrefix('depth');
     const prefixes = shardPrefixes({ keyPrefix, shards: SHARDS });
     const queues = [0, 3, 5].map((i) => new Queue('tasks', { connection: admin, prefix: prefixes[i] }));
     try {
@@ -134,7 +139,7 @@ describe(`a namespace of ${SHARDS} shards on a ${MASTERS}-master Redis Cluster`,
       const port = await freePort();
       const exporter = new CliProcess(EXPORTER_BIN, [...clusterArgs().args, '--redis-key-prefix', keyPrefix, '--metrics-host', '127.0.0.1', '--metrics-port', String(port)]);
       await exporter.waitForLog('exporter started');
-      // 2 + 3 + 4 jobs in three shards (on different slots, likely different masters).
+      // 2 + 3 + 4 jobs in three shards, on different masters.
       await waitFor(async () => (await scrape(port, 'graflow_queue_depth', { key_prefix: keyPrefix, queue: 'tasks' })) === 9, { what: 'a depth of 9' });
     } finally {
       await Promise.all(queues.map(async (queue) => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidOptionError, resolveRedisConfig } from '@graflow/core';
-import { MAX_SHARDS, runPrefixOf, shardConfigs, shardIndexOfRun, shardPrefixes } from '@graflow/core/redis';
+import { MAX_SHARDS, hashSlotOfTag, runPrefixOf, shardConfigs, shardIndexOfRun, shardPrefixes } from '@graflow/core/redis';
 import { CliUsageError } from '../../src/cli/errors';
 import { parseRedisFlags } from '../../src/cli/redis-flags';
 
@@ -32,14 +32,35 @@ describe('RedisConfig.shards', () => {
     expect(shardConfigs(config)).toEqual([config]);
   });
 
-  it('names shard i {<prefix>-i}, each an unsharded config of the same connection', () => {
+  it('names shard i {<prefix>-<i>-<salt>}, each an unsharded config of the same connection', () => {
     const config = resolveRedisConfig({ keyPrefix: 'app', shards: 3, port: 7000 });
-    expect(shardPrefixes(config)).toEqual(['{app-0}', '{app-1}', '{app-2}']);
+    // Pinned: producers, workers and boards of every version must compute the same names.
+    expect(shardPrefixes(config)).toEqual(['{app-0-1}', '{app-1-12}', '{app-2-0}']);
     expect(shardConfigs(config).map((c) => [c.keyPrefix, c.shards, c.port])).toEqual([
-      ['{app-0}', 1, 7000],
-      ['{app-1}', 1, 7000],
-      ['{app-2}', 1, 7000],
+      ['{app-0-1}', 1, 7000],
+      ['{app-1-12}', 1, 7000],
+      ['{app-2-0}', 1, 7000],
     ]);
+  });
+
+  it("computes Redis Cluster's hash slot (CRC16/XMODEM mod 16384)", () => {
+    // Values from the Redis Cluster specification and CLUSTER KEYSLOT.
+    expect(hashSlotOfTag('123456789')).toBe(0x31c3);
+    expect(hashSlotOfTag('foo')).toBe(12182);
+    expect(hashSlotOfTag('bar')).toBe(5061);
+    expect(hashSlotOfTag('hello')).toBe(866);
+  });
+
+  it('puts shard i in the middle half of the i-th K-th of the slots, for any prefix and count', () => {
+    for (const [keyPrefix, shards] of [['app', 2], ['myapp-workflows', 6], ['gft:x:1f2e', 16], ['ü-tf8', 5], ['big', MAX_SHARDS]] as const) {
+      const width = 16_384 / shards;
+      shardPrefixes({ keyPrefix, shards }).forEach((prefix, i) => {
+        expect(prefix).toMatch(new RegExp(`^\\{${keyPrefix.replace(/[.*+?^$()|[\]\\]/g, '\\$&')}-${i}-\\d+\\}$`));
+        const slot = hashSlotOfTag(prefix.slice(1, -1));
+        expect(slot).toBeGreaterThanOrEqual(i * width + width / 4);
+        expect(slot).toBeLessThan(i * width + (3 * width) / 4);
+      });
+    }
   });
 
   it('refuses a bad count, naming the option and the value', () => {
@@ -71,7 +92,7 @@ describe('the shard of a run', () => {
     expect(shardIndexOfRun('order-42', 6)).toBe(1);
     expect(shardIndexOfRun('run-1', 8)).toBe(3);
     expect(shardIndexOfRun('run-1', 1)).toBe(0);
-    expect(runPrefixOf({ keyPrefix: 'app', shards: 6 }, 'run-1')).toBe('{app-5}');
+    expect(runPrefixOf({ keyPrefix: 'app', shards: 6 }, 'run-1')).toBe(shardPrefixes({ keyPrefix: 'app', shards: 6 })[5]);
     expect(runPrefixOf({ keyPrefix: '{app}', shards: 1 }, 'run-1')).toBe('{app}');
   });
 

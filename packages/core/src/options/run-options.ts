@@ -28,10 +28,11 @@ export interface RedisConfig {
    */
   cluster?: boolean;
   /**
-   * Spread the namespace over this many shards, `{<keyPrefix>-0}` … `{<keyPrefix>-<shards-1>}`:
-   * each run lives entirely in one shard (its keys, graph, jobs and barriers), picked from its
-   * run id, so on a Redis Cluster runs spread over the masters. The key prefix then carries no
-   * braces. Producers, workers, exporters and boards of a namespace must use the same value.
+   * Spread the namespace over this many shards, `{<keyPrefix>-<i>-<salt>}` for i from 0 (each
+   * tag in its own K-th of the hash slots; see `shardPrefixes`): each run lives entirely in one
+   * shard (its keys, graph, jobs and barriers), picked from its run id, so on a Redis Cluster
+   * runs spread over the masters. The key prefix then carries no braces. Producers, workers,
+   * exporters and boards of a namespace must use the same value.
    * @defaultValue 1 (one namespace, `keyPrefix` itself)
    */
   shards?: number;
@@ -94,7 +95,7 @@ export interface ResolvedRedisConfig {
   url?: string;
   keyPrefix: string;
   cluster: boolean;
-  /** 1: the namespace is `keyPrefix`; more: it is the shards `{keyPrefix-i}` (see `shardPrefixes`). */
+  /** 1: the namespace is `keyPrefix`; more: it is the shards `{<keyPrefix>-<i>-<salt>}` (see `shardPrefixes`). */
   shards: number;
 }
 
@@ -181,7 +182,7 @@ export function resolveRedisConfig(config: RedisConfig = {}, where = 'config'): 
   }
   if (out.shards > 1 && /[{}]/.test(keyPrefix)) {
     // Each shard is its own hash tag; a brace in the prefix would nest or end it.
-    throw new InvalidOptionError(`${where}.keyPrefix`, keyPrefix, `a prefix without braces when ${where}.shards is ${out.shards} (shard i lives under {${keyPrefix.replace(/[{}]/g, '')}-i})`);
+    throw new InvalidOptionError(`${where}.keyPrefix`, keyPrefix, `a prefix without braces when ${where}.shards is ${out.shards} (each shard is a hash tag of its own, {<prefix>-<i>-<salt>})`);
   }
   if (out.cluster && out.shards === 1 && !/\{[^}]+\}/.test(keyPrefix)) {
     throw new InvalidOptionError(`${where}.keyPrefix`, keyPrefix, "a hash tag in braces on Redis Cluster, e.g. '{myapp}:workflows' (or shards > 1, which tag each shard)");
