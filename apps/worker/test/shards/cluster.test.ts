@@ -61,15 +61,14 @@ describe(`a namespace of ${SHARDS} shards on a ${MASTERS}-master Redis Cluster`,
     try {
       const before = await connectedClients();
       client = await connect(clusterConfig(keyPrefix));
-      const connected = (await connectedClients()) - before;
-      // The Cluster client's own: a command and a subscriber client, at most a connection per master each, and the subscription.
-      expect(connected).toBeLessThanOrEqual(2 * MASTERS + 1);
       const ids = runIdsOverEveryShard('run', SHARDS);
       const wf = workflow('spread', () => parallel(...[1, 2, 3, 4].map((value) => sleepy.bind({ ms: 0, value }, { id: `v${value}` }))).named('four'));
       const results = await Promise.all(ids.map((runId) => wf.run({ client: client!, runId })));
       expect(results.map((r) => r.output)).toEqual(ids.map(() => ({ v1: 1, v2: 2, v3: 3, v4: 4 })));
-      // Runs in all six shards opened nothing more.
-      expect((await connectedClients()) - before).toBe(connected);
+      // After groups in all six shards, only the Cluster clients' own connections: commands and
+      // subscriber, at most one per master each (ioredis opens them as it needs a node), and the
+      // subscription. Nothing per shard.
+      expect((await connectedClients()) - before).toBeLessThanOrEqual(2 * MASTERS + 1);
 
       // Each master holds the run keys of exactly the runs whose shard its slots cover.
       const namespace = { keyPrefix, shards: SHARDS };
