@@ -39,7 +39,7 @@ export interface TaskWorkerOptions {
   redis?: RedisConnectionOptions;
   /** Namespace of every key (BullMQ queues, graphs, barriers, channels). @defaultValue 'graflow' */
   keyPrefix?: string;
-  /** Jobs processed at once, per served queue. @defaultValue 4 */
+  /** Jobs processed at once, per served queue (per shard and queue in a sharded namespace). @defaultValue 4 */
   concurrency?: number;
   /**
    * The BullMQ queues this worker serves: `tasks` carries branches whose tasks name no queue and
