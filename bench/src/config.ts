@@ -2,11 +2,12 @@
  * Sizes of the distributed sections. The defaults are the issue's workloads; `BENCH_QUICK=1`
  * shrinks everything for a smoke run, and each size can be set on its own.
  *
- * BENCH_SECTIONS=store,throughput,dispatch,roundtrip,rss   run only these sections (comma list)
+ * BENCH_SECTIONS=import,store,commands,throughput,dispatch,roundtrip,concurrent,rss   run only these sections
  * BENCH_WORKERS=2 BENCH_CONCURRENCY=50                        worker processes x jobs each, both sides
  * BENCH_THROUGHPUT_BRANCHES=1000 BENCH_THROUGHPUT_REPS=5
- * BENCH_DISPATCH_SIZES=10,100,1000 BENCH_DISPATCH_REPS=7 BENCH_DISPATCH_REPS_LARGE=5
+ * BENCH_DISPATCH_SIZES=10,100,1000,10000,100000 BENCH_DISPATCH_REPS=7 BENCH_DISPATCH_REPS_LARGE=5 BENCH_DISPATCH_REPS_HUGE=1
  * BENCH_ROUNDTRIP_RUNS=200 BENCH_ROUNDTRIP_WARMUP=20
+ * BENCH_CONCURRENT_RUNS=1000 BENCH_CONCURRENT_IN_FLIGHT=100 BENCH_CONCURRENT_REPS=3 BENCH_COMMANDS_BRANCHES=100
  * BENCH_RSS_GRAPHS=10000 BENCH_RSS_SECONDS=240 BENCH_RSS_PARALLEL=32 BENCH_STORE_CACHE_GRAPHS=10000
  */
 const quick = process.env.BENCH_QUICK === '1';
@@ -37,11 +38,17 @@ export const BENCH = {
   concurrency: int('BENCH_CONCURRENCY', 50, 50),
   throughput: { branches: int('BENCH_THROUGHPUT_BRANCHES', 1_000, 200), reps: int('BENCH_THROUGHPUT_REPS', 5, 2) },
   dispatch: {
-    sizes: ints('BENCH_DISPATCH_SIZES', [10, 100, 1_000], [10, 100]),
+    sizes: ints('BENCH_DISPATCH_SIZES', [10, 100, 1_000, 10_000, 100_000], [10, 100]),
     reps: int('BENCH_DISPATCH_REPS', 7, 3),
-    /** Repetitions for N >= 1,000. */
+    /** Repetitions for 1,000 <= N < 100,000. */
     repsLarge: int('BENCH_DISPATCH_REPS_LARGE', 5, 2),
+    /** Repetitions for N >= 100,000 (each side). */
+    repsHuge: int('BENCH_DISPATCH_REPS_HUGE', 1, 1),
   },
+  /** The group size whose per-branch Redis work `commands` counts. */
+  commands: { branches: int('BENCH_COMMANDS_BRANCHES', 100, 100) },
+  /** Many runs at once through one client. */
+  concurrent: { runs: int('BENCH_CONCURRENT_RUNS', 1_000, 200), inFlight: int('BENCH_CONCURRENT_IN_FLIGHT', 100, 50), reps: int('BENCH_CONCURRENT_REPS', 3, 1) },
   roundTrip: { runs: int('BENCH_ROUNDTRIP_RUNS', 200, 30), warmup: int('BENCH_ROUNDTRIP_WARMUP', 20, 5) },
   rss: {
     graphs: int('BENCH_RSS_GRAPHS', 10_000, 300),

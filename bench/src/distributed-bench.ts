@@ -1,10 +1,10 @@
-import { parallel, task, workflow, type Workflow } from '@graflow/core';
+import { connect, parallel, task, workflow, type GraflowClient, type Workflow } from '@graflow/core';
 import { noop } from './bench-tasks';
 import { BENCH } from './config';
 import { startFleet, type Fleet } from './fleet';
 import { RawFlows } from './raw-flows';
 import type { BenchRow, BenchSection } from './run';
-import { median, ms, percentile, ratio, timeMs } from './stats';
+import { median, mib, ms, percentile, ratio, timeMs } from './stats';
 
 type Redis = { host: string; port: number };
 
@@ -13,8 +13,15 @@ type Redis = { host: string; port: number };
  * same concurrency each, on separate key prefixes, both fleets up for the whole section.
  */
 export interface Arena {
-  /** Wall time (ms) of `wf.run()` of one distributed group of `branches` no-ops. */
+  /** Wall time (ms) of `wf.run({ client })` of one distributed group of `branches` no-ops. */
   graflow(branches: number): Promise<number>;
+  /** The same through the per-run `config` shorthand (the run connects and disconnects). */
+  graflowPerRunConnect(branches: number): Promise<number>;
+  /** The long-lived client the Graflow side runs through, as a service would. */
+  readonly client: GraflowClient;
+  /** The raw side's flows, for workloads of their own. */
+  readonly rawFlows: RawFlows;
+  readonly fleets: Fleet[];
   /** Wall time (ms) of FlowProducer.add with `branches` children until the parent completes. */
   raw(branches: number): Promise<number>;
   /** Runs one rep of each side, alternating which goes first so drift hits both alike. */
@@ -43,14 +50,21 @@ export async function withArena<T>(redis: Redis, name: string, body: (arena: Are
   const sizes = { processes: BENCH.workers, concurrency: BENCH.concurrency };
   const fleets: Fleet[] = [];
   let raw: RawFlows | undefined;
+  let client: GraflowClient | undefined;
   try {
     fleets.push(await startFleet('graflow', redis, `${base}:graflow`, sizes));
     fleets.push(await startFleet('raw', redis, `${base}:raw`, sizes));
     raw = await RawFlows.open(redis, `${base}:raw`);
+    client = await connect({ host: redis.host, port: redis.port, keyPrefix: `${base}:graflow` });
     const rawFlows = raw;
-    const options = runOptions(redis, `${base}:graflow`);
+    const options = { client };
+    const perRunConnect = runOptions(redis, `${base}:graflow`);
     const checked = new Set<number>();
     const arena: Arena = {
+      client,
+      rawFlows,
+      fleets,
+      graflowPerRunConnect: (branches) => timeMs(() => fanOut(branches).run(perRunConnect)),
       graflow: async (branches) => {
         const wf = fanOut(branches);
         let output: unknown;
@@ -74,6 +88,7 @@ export async function withArena<T>(redis: Redis, name: string, body: (arena: Are
     };
     return await body(arena);
   } finally {
+    await client?.close();
     await raw?.close();
     await Promise.all(fleets.map((f) => f.stop()));
   }
@@ -104,6 +119,7 @@ export const throughputSection: BenchSection = {
     const graflow = perSecond(median(samples.graflow));
     const raw = perSecond(median(samples.raw));
     return {
+      ratios: { throughput: graflow / raw },
       json: { branches, reps, samplesMs: samples, branchesPerSecond: { graflow, raw } },
       rows: [{ metric: `group of ${branches} no-op branches (median of ${reps})`, value: graflow.toFixed(0), raw: raw.toFixed(0), ratio: ratio(graflow, raw), unit: 'branches/s' }],
       notes: [
@@ -118,38 +134,91 @@ export const throughputSection: BenchSection = {
 const soloTask = task('bench-solo', () => 1);
 const solo = workflow('bench-solo', () => soloTask);
 
-/** Workload 2: dispatch-to-barrier time for groups of N branches. */
+/** Reps of one dispatch size: fewer as groups grow (a 100,000-branch group may run once). */
+function repsFor(n: number): { reps: number; warmup: number } {
+  const { reps, repsLarge, repsHuge } = BENCH.dispatch;
+  if (n >= 100_000) return { reps: repsHuge, warmup: 0 };
+  if (n >= 10_000) return { reps: repsLarge, warmup: 0 };
+  if (n >= 1_000) return { reps: repsLarge, warmup: 1 };
+  return { reps, warmup: 1 };
+}
+
+/** Peak RSS of this (producer) process and of each worker process while `work` runs. */
+async function peakRss<T>(fleets: Fleet[], work: () => Promise<T>): Promise<{ result: T; producer: number; workers: Record<string, number[]> }> {
+  let producer = process.memoryUsage().rss;
+  const workers: Record<string, number[]> = Object.fromEntries(fleets.map((f) => [f.mode, f.pids.map(() => 0)]));
+  let sampling = true;
+  const sample = async () => {
+    while (sampling) {
+      producer = Math.max(producer, process.memoryUsage().rss);
+      for (const f of fleets) {
+        const reports = await f.memory().catch(() => []);
+        reports.forEach((r, i) => (workers[f.mode]![i] = Math.max(workers[f.mode]![i]!, r.rss)));
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  const sampler = sample();
+  try {
+    return { result: await work(), producer, workers };
+  } finally {
+    sampling = false;
+    await sampler;
+  }
+}
+
+/** Workload 2: dispatch-to-barrier time for groups of N branches (N up to 100,000). */
 export const dispatchSection: BenchSection = {
   name: 'dispatch',
   async run({ redis }) {
-    const { sizes, reps, repsLarge } = BENCH.dispatch;
+    const { sizes } = BENCH.dispatch;
+    const largest = Math.max(...sizes);
     const result = await withArena(redis, 'dispatch', async (arena) => {
       const bySize: Record<string, { reps: number; graflowMs: number[]; rawMs: number[] }> = {};
+      let peak: { branches: number; producer: number; workers: Record<string, number[]> } | undefined;
       for (const n of sizes) {
-        const r = n >= 1_000 ? repsLarge : reps;
-        const s = await samplePairs(arena, n, r);
-        bySize[n] = { reps: r, graflowMs: s.graflow, rawMs: s.raw };
+        const { reps, warmup } = repsFor(n);
+        if (n === largest && n >= 10_000) {
+          const measured = await peakRss(arena.fleets, () => samplePairs(arena, n, reps, warmup));
+          bySize[n] = { reps, graflowMs: measured.result.graflow, rawMs: measured.result.raw };
+          peak = { branches: n, producer: measured.producer, workers: measured.workers };
+        } else {
+          const s = await samplePairs(arena, n, reps, warmup);
+          bySize[n] = { reps, graflowMs: s.graflow, rawMs: s.raw };
+        }
       }
-      const options = runOptions(redis, `bench:dispatch:${process.pid}:graflow`);
+      const perRunConnect: number[] = [];
+      await arena.graflowPerRunConnect(10);
+      for (let i = 0; i < BENCH.dispatch.reps; i++) perRunConnect.push(await arena.graflowPerRunConnect(10));
+      const options = { client: arena.client };
       await solo.run(options);
       const overhead: number[] = [];
-      for (let i = 0; i < reps; i++) overhead.push(await timeMs(() => solo.run(options)));
-      return { bySize, runOverheadMs: overhead };
+      for (let i = 0; i < BENCH.dispatch.reps; i++) overhead.push(await timeMs(() => solo.run(options)));
+      return { bySize, perRunConnectMs: perRunConnect, runOverheadMs: overhead, peakRss: peak };
     });
     const rows: BenchRow[] = sizes.map((n) => {
       const s = result.bySize[n]!;
       const g = median(s.graflowMs);
       const r = median(s.rawMs);
-      return { metric: `dispatch -> barrier, N = ${n} (median of ${s.reps})`, value: ms(g), raw: ms(r), ratio: ratio(g, r), unit: 'ms' };
+      return { metric: `dispatch -> barrier, N = ${n} (median of ${s.reps})`, value: ms(g), raw: ms(r), ratio: ratio(g, r), unit: 'ms', target: n <= 10 ? '<= 1.3x' : n <= 1_000 ? '<= 1.25x' : '<= 1.3x' };
     });
-    rows.push({ metric: `wf.run() of one task, no group (median of ${reps})`, value: ms(median(result.runOverheadMs)), unit: 'ms' });
+    const raw10 = median(result.bySize[10]?.rawMs ?? [Number.NaN]);
+    rows.push({ metric: `N = 10 with the per-run config shorthand (connects per run)`, value: ms(median(result.perRunConnectMs)), raw: ms(raw10), ratio: ratio(median(result.perRunConnectMs), raw10), unit: 'ms' });
+    rows.push({ metric: `wf.run({ client }) of one task, no group (median of ${BENCH.dispatch.reps})`, value: ms(median(result.runOverheadMs)), unit: 'ms' });
+    if (result.peakRss) {
+      const { branches, producer, workers } = result.peakRss;
+      rows.push({ metric: `peak RSS during the ${branches}-branch groups: producer (this process)`, value: mib(producer), unit: 'MiB' });
+      (workers.graflow ?? []).forEach((rss, i) => rows.push({ metric: `  worker ${i + 1}`, value: mib(rss), raw: mib(workers.raw?.[i] ?? Number.NaN), unit: 'MiB' }));
+    }
+    const ratios = Object.fromEntries(sizes.map((n) => [`dispatch_${n}`, median(result.bySize[n]!.graflowMs) / median(result.bySize[n]!.rawMs)]));
     return {
+      ratios,
       json: result,
       rows,
       notes: [
-        'graflow = wall time of wf.run() for one group of N no-ops (connect, upload graph, one flow, BLPOP on the barrier wake list, read outcomes, close); it ends when the last branch records, before the parent job runs',
+        'graflow = wall time of wf.run({ client }) for one group of N no-ops (long-lived client: claim the run id, one flow, wait for the barrier\'s wake-up, read the outcomes); it ends when the last branch records, before the parent job runs',
         'raw = FlowProducer.add of N children (long-lived producer connection) until QueueEvents reports the parent completed, i.e. after the raw worker ran the parent too',
-        "'wf.run() of one task' is the fixed per-run cost of the Redis backend (connections, run state) with no distributed group; raw keeps its connections open across runs",
+        'the per-run config row is the same N = 10 group through wf.run({ queueBackend, config }): it opens and closes its connections each run',
         fleetNote(),
       ],
     };
@@ -168,6 +237,10 @@ export const roundTripSection: BenchSection = {
       return { metric: `4-branch group round trip ${label} (${runs} runs)`, value: ms(g), raw: ms(r), ratio: ratio(g, r), unit: 'ms' };
     };
     return {
+      ratios: {
+        roundtrip_p50: percentile(samples.graflow, 0.5) / percentile(samples.raw, 0.5),
+        roundtrip_p99: percentile(samples.graflow, 0.99) / percentile(samples.raw, 0.99),
+      },
       json: { runs, warmup, samplesMs: samples },
       rows: [row('p50', 0.5), row('p99', 0.99)],
       notes: [`${warmup} warm-up runs each, then ${runs} sequential runs each, graflow and raw alternating; same definitions of graflow and raw as in dispatch`],

@@ -1,9 +1,8 @@
 import Redis from 'ioredis';
-import { parallel, workflow } from '@graflow/core';
+import { connect, parallel, workflow, type GraflowClient } from '@graflow/core';
 import { GRAPH_STORE_DEFAULTS, GraphStore } from '@graflow/store';
 import { noop } from './bench-tasks';
 import { BENCH } from './config';
-import { runOptions } from './distributed-bench';
 import { startFleet } from './fleet';
 import { RawFlows } from './raw-flows';
 import type { BenchRow, BenchSection } from './run';
@@ -92,10 +91,12 @@ export const rssSection: BenchSection = {
     const { graphs, seconds, storeGraphs } = BENCH.rss;
     const deadline = () => Date.now() + seconds * 1_000;
     // Each run is its own workflow: a one-branch group whose bound param differs, so every graph hash does.
+    let client: GraflowClient | undefined;
     const graflow = await measureWorker(redis, 'graflow', graphs, deadline, async (prefix) => {
-      const options = runOptions(redis, prefix);
+      client = await connect({ host: redis.host, port: redis.port, keyPrefix: prefix });
+      const options = { client };
       return (i) => workflow(`bench-rss-${i}`, () => parallel(noop.bind({ i }))).run(options);
-    });
+    }).finally(() => client?.close());
     // The raw floor: a worker that ran as many one-child flows (no graphs to hold).
     let raw: RawFlows | undefined;
     const rawMemory = await measureWorker(redis, 'raw', graflow.runs, () => Infinity, async (prefix) => {

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { startRedisServer } from '@graflow/testing';
 import { BENCH } from './config';
 import { dispatchSection, roundTripSection, throughputSection } from './distributed-bench';
+import { commandsSection } from './commands-bench';
+import { concurrentSection } from './concurrent-bench';
+import { importSection } from './import-bench';
 import { rssSection } from './rss-bench';
 import { storeSection } from './store-bench';
 
@@ -23,10 +26,10 @@ export interface BenchRow {
 /** A group of measurements; add one to `sections` below to include it in `npm run bench`. */
 export interface BenchSection {
   name: string;
-  run(context: { redis: { host: string; port: number } }): Promise<{ rows: BenchRow[]; json: unknown; notes?: string[] }>;
+  run(context: { redis: { host: string; port: number } }): Promise<{ rows: BenchRow[]; json: unknown; notes?: string[]; ratios?: Record<string, number> }>;
 }
 
-const sections: BenchSection[] = [storeSection, throughputSection, dispatchSection, roundTripSection, rssSection];
+const sections: BenchSection[] = [importSection, storeSection, commandsSection, throughputSection, dispatchSection, roundTripSection, concurrentSection, rssSection];
 
 const RESULTS_FILE = join(__dirname, '..', 'results', 'latest.json');
 
@@ -35,6 +38,7 @@ interface SectionResult {
   rows: BenchRow[];
   json: unknown;
   notes?: string[];
+  ratios?: Record<string, number>;
 }
 
 function printTable(results: SectionResult[]): void {
@@ -63,9 +67,9 @@ async function main(): Promise<void> {
     for (const section of sections.filter((s) => !BENCH.sections || BENCH.sections.includes(s.name))) {
       const sectionStarted = Date.now();
       console.error(`[bench] ${section.name}...`);
-      const { rows, json, notes } = await section.run({ redis });
+      const { rows, json, notes, ratios } = await section.run({ redis });
       console.error(`[bench] ${section.name} done in ${((Date.now() - sectionStarted) / 1000).toFixed(1)} s`);
-      results.push({ section: section.name, rows, json, ...(notes ? { notes } : {}) });
+      results.push({ section: section.name, rows, json, ...(notes ? { notes } : {}), ...(ratios ? { ratios } : {}) });
     }
     console.error(`[bench] all sections in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     printTable(results);
@@ -75,6 +79,9 @@ async function main(): Promise<void> {
       node: process.version,
       platform: `${process.platform}-${process.arch}`,
       sizes: BENCH,
+      // Graflow divided by raw BullMQ in this run: times (lower is better) for dispatch and round
+      // trip, rates (higher is better) for throughput and concurrent runs.
+      ratios: Object.assign({}, ...results.map((r) => r.ratios ?? {})) as Record<string, number>,
       sections: Object.fromEntries(results.map((r) => [r.section, r.json])),
     };
     writeFileSync(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);

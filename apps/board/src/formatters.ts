@@ -14,11 +14,15 @@ import type { BranchValueView } from './branch-values';
 /** Where `GraflowQueueAdapter` puts a branch's decoded value on its job's return value. */
 export const BRANCH_VALUE: unique symbol = Symbol('graflow.branchValue');
 
-/** Return value of a `group` job. */
+/**
+ * Return value of a succeeded `group` job: its barrier's counts (a failed group job fails, with
+ * its failures in the failed reason).
+ */
 export interface GroupReturnValue {
-  status: 'succeeded' | 'failed';
-  succeeded: string[];
-  failed: { taskId: string; error: string }[];
+  status: 'succeeded';
+  done: number;
+  ok: number;
+  fail: number;
 }
 
 /** Return value of a branch job (its value lives in Redis; see `BranchValueReader`). */
@@ -115,7 +119,7 @@ export const formatJobData = safe((data: unknown): unknown => {
 }, (data) => data);
 
 function isGroupReturnValue(v: unknown): v is GroupReturnValue {
-  return isObj(v) && (v.status === 'succeeded' || v.status === 'failed') && Array.isArray(v.succeeded) && Array.isArray(v.failed);
+  return isObj(v) && v.status === 'succeeded' && Number.isInteger(v.done) && Number.isInteger(v.ok) && Number.isInteger(v.fail);
 }
 
 function describeBranchValue(view: BranchValueView | undefined): Obj {
@@ -133,9 +137,8 @@ export const formatReturnValue = safe((value: unknown): unknown => {
   if (isGroupReturnValue(value)) {
     return {
       status: value.status,
-      summary: `${value.succeeded.length} succeeded, ${value.failed.length} failed`,
-      succeeded: value.succeeded,
-      failed: value.failed,
+      summary: `${value.ok} succeeded, ${value.fail} failed`,
+      ...(value.done !== value.ok + value.fail ? { done: value.done } : {}),
     };
   }
   if (isObj(value) && isStr(value.nodeId) && typeof value.ok === 'boolean') {

@@ -61,7 +61,7 @@ describe('BranchValueReader', () => {
 
   it('turns a Redis failure into a note instead of throwing', async () => {
     const closed = new IORedis({ ...sharedRedis(), lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
-    const view = await new BranchValueReader(closed, workers.prefix, 1024).read(branches.get('crunch-2')!);
+    const view = await new BranchValueReader(closed, workers.prefix, 1024).read(branches.get('crunch-2')!).finally(() => closed.disconnect());
     expect(view.found).toBe(false);
     expect(view.note).toMatch(/^could not read the value: /);
   });

@@ -79,9 +79,9 @@ describe('formatJobData', () => {
 });
 
 describe('formatReturnValue', () => {
-  it('counts a group outcome', () => {
-    const value = { status: 'failed', succeeded: ['a'], failed: [{ taskId: 'b', error: 'boom' }] };
-    expect(formatReturnValue(value)).toEqual({ ...value, summary: '1 succeeded, 1 failed' });
+  it('counts a group outcome (a best_effort group succeeds with failures; late branches show as done)', () => {
+    expect(formatReturnValue({ status: 'succeeded', done: 3, ok: 2, fail: 1 })).toEqual({ status: 'succeeded', summary: '2 succeeded, 1 failed' });
+    expect(formatReturnValue({ status: 'succeeded', done: 4, ok: 3, fail: 0 })).toEqual({ status: 'succeeded', summary: '3 succeeded, 0 failed', done: 4 });
   });
 
   it('shows the decoded value a branch produced, and where it was read', () => {

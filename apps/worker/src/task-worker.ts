@@ -71,9 +71,8 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
     // Every shard of the namespace, on one command connection and one subscriber.
     const namespace = await Namespace.connect(config, { connectTimeoutMs: RUN_OPTION_DEFAULTS.connectTimeoutMs });
     this.namespace = namespace;
-    const subscriber = namespace.redis.duplicate();
+    const subscriber = namespace.shards[0]!.subscriberConnection();
     this.subscriber = subscriber;
-    subscriber.on('error', () => undefined);
     // One cancel listener per shard channel on the one subscriber.
     subscriber.setMaxListeners(subscriber.getMaxListeners() + namespace.shards.length);
     for (const prefix of namespace.prefixes) await this.cancels.listen(subscriber, prefix);

@@ -28,40 +28,39 @@
 --- @include "includes/policy-decision"
 --- @include "includes/apply-decision"
 
-if redis.call('EXISTS', KEYS[1]) == 0 then
+-- One read of everything the decision needs; counts are written back in one HSET.
+local m = redis.call('HMGET', KEYS[1], 'total', 'decided', 'kind', 'param', 'done', 'ok', 'fail')
+if not m[1] then
   return { -1, 0, 0, 0, '' }
 end
+local total = tonumber(m[1])
 local index = tonumber(ARGV[1])
-local total = tonumber(redis.call('HGET', KEYS[1], 'total'))
 if index == nil or index < 0 or index >= total or index ~= math.floor(index) then
   return { -2, 0, 0, 0, '' }
 end
-local already = redis.call('HGET', KEYS[1], 'decided')
+local already = m[2]
+local done, ok, fail = tonumber(m[5]), tonumber(m[6]), tonumber(m[7])
 local status = ARGV[2]
 if already ~= '' then status = 'late' .. status end
+-- The outcome hash and the results hash were created with the run's TTL (barrier-init,
+-- run-claim) and are kept alive by run-touch, so recording needs no EXPIRE.
 if redis.call('HSETNX', KEYS[2], ARGV[1], status .. ':' .. ARGV[3]) == 0 then
-  local m = redis.call('HMGET', KEYS[1], 'done', 'ok', 'fail', 'decided')
-  return { 0, tonumber(m[1]), tonumber(m[2]), tonumber(m[3]), m[4] }
+  return { 0, done, ok, fail, already }
 end
-redis.call('EXPIRE', KEYS[2], ARGV[4])
 if ARGV[5] ~= '' and ARGV[2] == 'ok' then
   redis.call('HSET', KEYS[3], ARGV[5], ARGV[3])
-  redis.call('EXPIRE', KEYS[3], ARGV[4])
 end
 
-local done = redis.call('HINCRBY', KEYS[1], 'done', 1)
+done = done + 1
 if already ~= '' then
   -- A late outcome is kept (the branch has ended) but does not change the decided counts.
-  local m = redis.call('HMGET', KEYS[1], 'ok', 'fail')
-  return { 4, done, tonumber(m[1]), tonumber(m[2]), already }
+  redis.call('HSET', KEYS[1], 'done', done)
+  return { 4, done, ok, fail, already }
 end
-local field = 'fail'
-if ARGV[2] == 'ok' then field = 'ok' end
-redis.call('HINCRBY', KEYS[1], field, 1)
-local m = redis.call('HMGET', KEYS[1], 'kind', 'param', 'ok', 'fail')
-local ok, fail = tonumber(m[3]), tonumber(m[4])
+if ARGV[2] == 'ok' then ok = ok + 1 else fail = fail + 1 end
+redis.call('HSET', KEYS[1], 'done', done, 'ok', ok, 'fail', fail)
 
-local decision = policyDecision(m[1], m[2], total, done, fail, ARGV[1], ARGV[2])
+local decision = policyDecision(m[3], m[4], total, done, fail, ARGV[1], ARGV[2])
 if decision == '' then
   return { 1, done, ok, fail, '' }
 end

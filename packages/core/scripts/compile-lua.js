@@ -24,6 +24,18 @@ function expand(file, seen) {
     .join('\n');
 }
 
+/**
+ * What is sent to Redis: the header and comment lines are documentation for readers of the .lua
+ * files, not bytes for every EVAL (and they make the script's hash change with its prose).
+ */
+function strip(lua) {
+  return lua
+    .replace(/^\s*--\[\[[\s\S]*?\]\]\s*$/gm, '')
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !/^\s*--/.test(line))
+    .join('\n');
+}
+
 const camel = (s) => s.replace(/-(\w)/g, (_, c) => c.toUpperCase());
 const scripts = readdirSync(luaDir)
   .filter((f) => f.endsWith('.lua'))
@@ -31,7 +43,7 @@ const scripts = readdirSync(luaDir)
   .map((file) => {
     const m = /^([a-z-]+)-(\d+)\.lua$/.exec(file);
     if (!m) throw new Error(`lua/${file}: name it <script-name>-<number of keys>.lua`);
-    return { file, name: camel(m[1]), keys: Number(m[2]), lua: expand(join(luaDir, file), new Set()) };
+    return { file, name: camel(m[1]), keys: Number(m[2]), lua: strip(expand(join(luaDir, file), new Set())) };
   });
 
 const body = scripts

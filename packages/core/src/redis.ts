@@ -33,4 +33,7 @@ export { parseJobData, jobDisplayName, JOB_PAYLOAD_VERSION } from './distributed
 export type { BranchJobData, GroupJobData, GroupTimeoutJobData, JobData, JobKind } from './distributed/job-data';
 export { WorkerHeartbeat, QueueLiveness, HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_MS } from './distributed/worker-heartbeat';
 export { GraflowClient } from './distributed/producer/graflow-client';
+export { claimRun } from './distributed/run-claim';
+export type { RunClaim } from './distributed/run-claim';
+export { touchRun, keepRunAlive } from './distributed/run-keepalive';
 export { decodeValue, encodeValue } from './codec/value-codec';

@@ -1,6 +1,6 @@
-import { BarrierGoneError, parallel, RunIdInUseError, task, workflow, type TaskContext } from '@graflow/core';
-import { groupKeyOf, RunKeys } from '@graflow/core/redis';
-import { sharedRedis, sleepUnlessAborted, waitFor } from '@graflow/testing';
+import { BarrierGoneError, parallel, resolveRedisConfig, RunIdInUseError, task, workflow, type TaskContext } from '@graflow/core';
+import { claimRun, groupKeyOf, RedisRuntime, RunKeys } from '@graflow/core/redis';
+import { sharedRedis, sleepUnlessAborted, uniquePrefix, waitFor } from '@graflow/testing';
 import IORedis from 'ioredis';
 import { withWorkers } from './redis-harness';
 
@@ -19,6 +19,8 @@ describe('run ids and the run TTL', () => {
     try {
       const wf = napping('life-reuse', 600);
       const first = h.run(wf, { runId: 'reused-1' });
+      // The first run claims its id before the second one tries.
+      await waitFor(async () => (await redis.exists(new RunKeys(h.prefix, 'reused-1').meta)) === 1, { what: 'the first claim' });
       const meanwhile = await h.run(wf, { runId: 'reused-1' }).catch((e: unknown) => e);
       expect(meanwhile).toBeInstanceOf(RunIdInUseError);
       expect((meanwhile as Error).message).toBe(
@@ -29,6 +31,18 @@ describe('run ids and the run TTL', () => {
       expect((after as Error).message).toContain('(status: succeeded)');
     } finally {
       await h.close();
+    }
+  });
+
+  test('a claim repeated with its own epoch (a script resent after a reconnect) is still the same run', async () => {
+    const prefix = uniquePrefix('life-claim');
+    const runtime = await RedisRuntime.connect(resolveRedisConfig({ ...sharedRedis(), keyPrefix: prefix }), { connectTimeoutMs: 2_000 });
+    try {
+      const first = await claimRun(runtime, 'claim-1', { ttlSeconds: 60, status: 'running', name: 'wf' });
+      expect(await claimRun(runtime, 'claim-1', { ttlSeconds: 60, status: 'running', name: 'wf', epoch: first.epoch })).toEqual(first);
+      await expect(claimRun(runtime, 'claim-1', { ttlSeconds: 60, status: 'running', name: 'wf' })).rejects.toBeInstanceOf(RunIdInUseError);
+    } finally {
+      await runtime.close();
     }
   });
 

@@ -34,6 +34,8 @@ export interface RunState {
   results(): Promise<Record<string, unknown>>;
   setControl(control: RunControl): Promise<void>;
   getControl(): Promise<RunControl | undefined>;
+  /** The control flag and every result, in one read, when the run ends. */
+  final(): Promise<{ control: RunControl | undefined; results: Record<string, unknown> }>;
 }
 
 /** Replay journal of a branch execution: lets a resumed or re-run branch skip finished steps. */

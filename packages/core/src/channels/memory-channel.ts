@@ -90,4 +90,8 @@ export class MemoryRunState implements RunState {
   async getControl(): Promise<RunControl | undefined> {
     return this.control;
   }
+
+  async final(): Promise<{ control: RunControl | undefined; results: Record<string, unknown> }> {
+    return { control: this.control, results: await this.results() };
+  }
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { PolicySpec } from '../graph/types';
 import type { BarrierKeys } from './keys';
+import { barrierInit as barrierInitScript } from '../generated/lua-scripts';
 import { scripted, type ScriptClient } from './scripts';
 
 export type Decision = 'succeeded' | 'failed';
@@ -47,6 +48,9 @@ export interface WakeTarget {
   message: string;
 }
 
+/** The field barrier-init creates the outcome hash with (so it exists with its TTL from the start). */
+const OUTCOMES_PLACEHOLDER = '-';
+
 /** Policy spec to the barrier's (kind, param); critical ids become branch indexes. */
 export function policyArgs(spec: PolicySpec, members: string[]): { kind: string; param: string } {
   if (spec === 'strict' || spec === 'best_effort') return { kind: spec, param: '' };
@@ -69,11 +73,19 @@ export class Barrier {
     this.redis = scripted(redis);
   }
 
-  /** Creates the barrier; false when it already existed. */
-  async init(total: number, spec: PolicySpec, members: string[], groupId: string): Promise<boolean> {
+  /**
+   * Creates the barrier; false when it already existed. With `inOrder`, the script is sent as EVAL
+   * (not EVALSHA): a script-cache miss would make ioredis resend it after whatever the caller
+   * pipelined behind it, and the caller relies on Redis running it first.
+   */
+  async init(total: number, spec: PolicySpec, members: string[], groupId: string, options: { inOrder?: boolean } = {}): Promise<boolean> {
     const { kind, param } = policyArgs(spec, members);
     const { meta, outcomes, runKeys } = this.keys;
-    return (await this.redis.graflowBarrierInit(meta, outcomes, runKeys, total, kind, param, this.ttlSeconds, groupId)) === 1;
+    const args = [meta, outcomes, runKeys, total, kind, param, this.ttlSeconds, groupId] as const;
+    const created = options.inOrder
+      ? await this.redis.eval(barrierInitScript.lua, barrierInitScript.numberOfKeys, ...args)
+      : await this.redis.graflowBarrierInit(...args);
+    return created === 1;
   }
 
   /** Records a branch outcome; with `resultOf`, an ok payload is also stored as that node's result. */
@@ -106,17 +118,34 @@ export class Barrier {
     await this.redis.hset(this.keys.meta, 'dispatched', 1);
   }
 
+  /**
+   * The meta and, once decided, every outcome, plus the hash `alsoRead` (the run's control flags):
+   * one round trip for the waiter that was just woken.
+   */
+  async snapshot(alsoRead: string): Promise<{ meta: BarrierMeta | undefined; outcomes?: Map<number, BranchOutcome>; also: Record<string, string> }> {
+    const replies = await this.redis.pipeline().hgetall(this.keys.meta).hgetallBuffer(this.keys.outcomes).hgetall(alsoRead).exec();
+    for (const [err] of replies ?? []) if (err) throw err;
+    const [[, meta], [, outcomes], [, also]] = replies as [[null, Record<string, string>], [null, Record<string, Buffer>], [null, Record<string, string>]];
+    const parsed = parseMeta(meta);
+    return parsed?.decided ? { meta: parsed, outcomes: parseOutcomes(outcomes), also } : { meta: parsed, also };
+  }
+
   /** Recorded outcomes by branch index; `late` ones arrived after the decision. */
   async outcomes(): Promise<Map<number, BranchOutcome>> {
-    const raw = await this.redis.hgetallBuffer(this.keys.outcomes);
-    const out = new Map<number, BranchOutcome>();
-    for (const [index, value] of Object.entries(raw)) {
-      const colon = value.indexOf(0x3a);
-      const status = value.subarray(0, colon).toString();
-      out.set(Number(index), { ok: status.endsWith('ok'), late: status.startsWith('late'), payload: value.subarray(colon + 1) });
-    }
-    return out;
+    return parseOutcomes(await this.redis.hgetallBuffer(this.keys.outcomes));
   }
+}
+
+/** The outcome hash to outcomes by branch index (the placeholder field left out). */
+function parseOutcomes(raw: Record<string, Buffer>): Map<number, BranchOutcome> {
+  const out = new Map<number, BranchOutcome>();
+  for (const [index, value] of Object.entries(raw)) {
+    if (index === OUTCOMES_PLACEHOLDER) continue;
+    const colon = value.indexOf(0x3a);
+    const status = value.subarray(0, colon).toString();
+    out.set(Number(index), { ok: status.endsWith('ok'), late: status.startsWith('late'), payload: value.subarray(colon + 1) });
+  }
+  return out;
 }
 
 /** Meta hash fields to numbers; undefined when the barrier does not exist. */

@@ -10,6 +10,7 @@ import { NestedGroupExecutor } from './nested-executor';
 import { errorSummary } from './outcomes';
 import type { BranchInfo, ProcessorContext } from './processor-context';
 import { keepRunAlive } from './run-keepalive';
+import { linkedController } from '../util/signals';
 
 /** Runs one branch job: at most one outcome per branch reaches the barrier, whatever happens. */
 export async function processBranch(ctx: ProcessorContext, job: Job, token: string | undefined, data: BranchJobData): Promise<unknown> {
@@ -75,9 +76,10 @@ async function runBranch(ctx: ProcessorContext, run: BranchRun): Promise<unknown
       deferRootResult: data.nodeId,
       runAbort: controller,
     });
-    const signal = AbortSignal.any([controller.signal, options.shutdownSignal]);
-    const scope = { graph, path: data.path, branch: { groupId: data.groupId, memberId: data.nodeId }, signal, visits: new Map<string, number>() };
-    const value = await runner.runRoot({ graph, nodeId: data.nodeId }, scope);
+    // Cancel and shutdown both stop the branch; they stay apart (a shutdown hands it back).
+    const link = linkedController(controller.signal, options.shutdownSignal);
+    const scope = { graph, path: data.path, branch: { groupId: data.groupId, memberId: data.nodeId }, signal: link.controller.signal, visits: new Map<string, number>() };
+    const value = await runner.runRoot({ graph, nodeId: data.nodeId }, scope).finally(link.dispose);
     const payload = encodeValue(value, `value of branch '${data.nodeId}'`, limits.maxPayloadBytes);
     // A lone task's result is its branch value: store both in one atomic step.
     await ctx.afterRecord(instance, await instance.barrier.record(data.branchIndex, 'ok', payload, runner.deferredResult?.nodeId));

@@ -1,5 +1,6 @@
 import { GraphDefinitionError } from '../errors';
 import type { Graph } from '../graph/types';
+import { taskOptionsOf } from '../options/task-options';
 import { DEFAULT_QUEUE } from './keys';
 
 /**
@@ -13,7 +14,7 @@ export function branchQueue(graph: Graph, memberId: string): string {
   while (stack.length) {
     const node = graph.nodes[stack.pop()!];
     if (!node) continue;
-    if (node.kind === 'task') queues.add(node.options.queue ?? DEFAULT_QUEUE);
+    if (node.kind === 'task') queues.add(taskOptionsOf(node).queue ?? DEFAULT_QUEUE);
     else if (node.kind === 'chain' || node.backend === 'local') stack.push(...node.members);
   }
   if (queues.size > 1) {

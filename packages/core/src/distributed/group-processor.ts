@@ -40,12 +40,18 @@ export async function processGroup(ctx: ProcessorContext, job: Job, data: GroupJ
     if (!meta?.decided) await instance.barrier.decide('failed', 'undecided after every branch ended');
     meta = await instance.barrier.meta();
   }
-  const { succeeded, failed } = await readOutcomes(instance);
-  const summary = { status: meta!.decided, succeeded: Object.keys(succeeded), failed: failed.map((f) => ({ taskId: f.taskId, error: f.error.message })) };
-  if (meta!.decided === 'succeeded') return summary;
-  const detail = summary.failed.map((f) => `${f.taskId}: ${f.error}`).join('; ') || meta!.decidedReason || 'decided failed';
-  throw new UnrecoverableError(`parallel group '${data.groupId}' failed: ${detail}`);
+  const counts = { done: meta!.done, ok: meta!.ok, fail: meta!.fail };
+  // A succeeded group's return value is its counts: reading every outcome here would cost the
+  // whole group's payloads once more, for a summary nobody needs.
+  if (meta!.decided === 'succeeded') return { status: 'succeeded', ...counts };
+  const { failed } = await readOutcomes(instance);
+  const shown = failed.slice(0, MAX_FAILURES_SHOWN).map((f) => ({ taskId: f.taskId, error: f.error.message }));
+  const detail = shown.map((f) => `${f.taskId}: ${f.error}`).join('; ') || meta!.decidedReason || 'decided failed';
+  throw new UnrecoverableError(`parallel group '${data.groupId}' failed (${counts.fail} of ${group.members.length} branches failed): ${detail}`);
 }
+
+/** Failures named in a failed group job's reason; the rest are counted. */
+const MAX_FAILURES_SHOWN = 20;
 
 /** Why a branch job ended without recording an outcome, as the error its group reports. */
 function endedWithoutOutcome(memberId: string, reason: string | undefined): Error {

@@ -47,11 +47,21 @@ export interface GroupTimeoutJobData extends RunScopedJob {
   kind: 'group-timeout';
 }
 
-export type JobData = BranchJobData | GroupJobData | GroupTimeoutJobData;
+/**
+ * Data of a group's `gate` child: a delayed no-op that holds the group open while a very large
+ * group's branches are added in chunks. The producer removes it once every chunk is in; if the
+ * producer died first, the gate fires after its delay and the group settles without the branches
+ * that were never added.
+ */
+export interface GateJobData extends RunScopedJob {
+  kind: 'gate';
+}
+
+export type JobData = BranchJobData | GroupJobData | GroupTimeoutJobData | GateJobData;
 export type JobKind = JobData['kind'];
 
 const STRING_FIELDS = ['runId', 'epoch', 'graphHash', 'groupId', 'groupKey'] as const;
-const KINDS: readonly JobKind[] = ['branch', 'group', 'group-timeout'];
+const KINDS: readonly JobKind[] = ['branch', 'group', 'group-timeout', 'gate'];
 
 /** The policy spec is not needed by workers (the barrier holds it); kept for operators. */
 export type { PolicySpec };
@@ -89,5 +99,5 @@ export function parseJobData(jobId: string, data: unknown): JobData {
 /** The BullMQ job name operators see: a branch by its node id, a group as `group <id>`. */
 export function jobDisplayName(data: Pick<JobData, 'kind' | 'groupId'> & { nodeId?: string }): string {
   if (data.kind === 'branch') return data.nodeId ?? 'branch';
-  return data.kind === 'group' ? `group ${data.groupId}` : `group-timeout ${data.groupId}`;
+  return data.kind === 'group' ? `group ${data.groupId}` : `${data.kind} ${data.groupId}`;
 }

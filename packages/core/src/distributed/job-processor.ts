@@ -10,7 +10,7 @@ export type { JobProcessorOptions, BranchInfo } from './processor-context';
 // Bad payloads and missing or corrupt graphs will not get better on retry.
 const FINAL_CODES = ['MALFORMED_JOB', 'INVALID_GRAPH', ...UNLOADABLE_GRAPH_CODES];
 
-/** Processes every Graflow job kind: `branch`, `group` (the flow parent) and `group-timeout`. */
+/** Processes every Graflow job kind: `branch`, `group` (the flow parent), `group-timeout` and `gate`. */
 export function createJobProcessor(options: JobProcessorOptions): (job: Job, token?: string) => Promise<unknown> {
   const ctx = new ProcessorContext(options);
   return async (job, token) => {
@@ -18,6 +18,7 @@ export function createJobProcessor(options: JobProcessorOptions): (job: Job, tok
       const data = parseJobData(job.id ?? '?', job.data);
       if (data.kind === 'branch') return await processBranch(ctx, job, token, data);
       if (data.kind === 'group') return await processGroup(ctx, job, data);
+      if (data.kind === 'gate') return { gate: 'opened by its delay' };
       return await processGroupTimeout(ctx, job, data);
     } catch (err) {
       if (err instanceof GraflowError && FINAL_CODES.includes(err.code)) throw new UnrecoverableError(`${err.name}: ${err.message}`);

@@ -1,14 +1,17 @@
 import { decodeValue } from '../codec/value-codec';
 import { GroupTimeoutError, NoWorkerActivityError, ParallelGroupError, type BranchFailure, type NoWorkerObservation } from '../errors';
 import { decidePolicy, describePolicy } from '../policies/policy';
-import type { BarrierMeta, Decision } from './barrier';
+import type { BarrierMeta, BranchOutcome, Decision } from './barrier';
 import type { GroupInstance } from './group-instance';
 
 /** Outcomes recorded before the decision, by member id (late ones are left out). */
-export async function readOutcomes(instance: GroupInstance): Promise<{ succeeded: Record<string, unknown>; failed: BranchFailure[] }> {
+export async function readOutcomes(
+  instance: GroupInstance,
+  recorded?: Map<number, BranchOutcome>,
+): Promise<{ succeeded: Record<string, unknown>; failed: BranchFailure[] }> {
   const succeeded: Record<string, unknown> = {};
   const failed: BranchFailure[] = [];
-  for (const [index, { ok, late, payload }] of await instance.barrier.outcomes()) {
+  for (const [index, { ok, late, payload }] of recorded ?? (await instance.barrier.outcomes())) {
     if (late) continue;
     const memberId = instance.group.members[index] ?? `#${index}`;
     if (ok) succeeded[memberId] = decodeValue(payload);
@@ -28,8 +31,12 @@ export async function applyCustomPolicy(instance: GroupInstance): Promise<Decisi
 }
 
 /** The group's value once decided, or the error its decision means. */
-export async function settleDecided(instance: GroupInstance, meta: Pick<BarrierMeta, 'decided' | 'decidedReason' | 'decidedDetail'>): Promise<Record<string, unknown>> {
-  const { succeeded, failed } = await readOutcomes(instance);
+export async function settleDecided(
+  instance: GroupInstance,
+  meta: Pick<BarrierMeta, 'decided' | 'decidedReason' | 'decidedDetail'>,
+  recorded?: Map<number, BranchOutcome>,
+): Promise<Record<string, unknown>> {
+  const { succeeded, failed } = await readOutcomes(instance, recorded);
   const { group } = instance;
   const reason = meta.decidedReason;
   if (meta.decided === 'succeeded') {

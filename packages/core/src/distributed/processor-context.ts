@@ -46,9 +46,10 @@ export class ProcessorContext {
 
   async loadGraph(hash: string): Promise<Graph> {
     const { store } = this.runtime;
-    const before = store.stats().hits;
+    const onLoad = this.options.onGraphLoad;
+    const before = onLoad ? store.stats().hits : 0;
     const graph = (await store.load(hash)) as Graph;
-    this.options.onGraphLoad?.(store.stats().hits > before);
+    onLoad?.(store.stats().hits > before);
     this.runtime.knowGraph(graph, hash);
     return graph;
   }

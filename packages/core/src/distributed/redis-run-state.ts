@@ -29,14 +29,28 @@ export class RedisRunState implements RunState {
     await this.redis.multi().hset(this.keys.results, nodeId, bytes).expire(this.keys.results, this.limits.ttlSeconds).exec();
   }
 
+  /** A control hash read together with something else (see `ProducerGroupExecutor`): the next `getControl()` uses it. */
+  private primed: Record<string, string> | undefined;
+
+  primeControl(raw: Record<string, string>): void {
+    this.primed = raw;
+  }
+
   async getResult(nodeId: string): Promise<{ found: boolean; value?: unknown }> {
     const raw = await this.redis.hgetBuffer(this.keys.results, nodeId);
     return raw === null ? { found: false } : { found: true, value: decodeValue(raw) };
   }
 
   async results(): Promise<Record<string, unknown>> {
-    const all = await this.redis.hgetallBuffer(this.keys.results);
-    return Object.fromEntries(Object.entries(all).map(([k, v]) => [k, decodeValue(v)]));
+    return decodeResults(await this.redis.hgetallBuffer(this.keys.results));
+  }
+
+  async final(): Promise<{ control: RunControl | undefined; results: Record<string, unknown> }> {
+    const replies = await this.redis.pipeline().hgetall(this.keys.control).hgetallBuffer(this.keys.results).exec();
+    const [[controlErr, control], [resultsErr, results]] = replies as [[Error | null, Record<string, string>], [Error | null, Record<string, Buffer>]];
+    if (controlErr) throw controlErr;
+    if (resultsErr) throw resultsErr;
+    return { control: parseControl(control), results: decodeResults(results) };
   }
 
   async setControl(control: RunControl): Promise<void> {
@@ -48,10 +62,20 @@ export class RedisRunState implements RunState {
   }
 
   async getControl(): Promise<RunControl | undefined> {
-    const c = await this.redis.hgetall(this.keys.control);
-    if (c.kind !== 'terminated' && c.kind !== 'cancelled') return undefined;
-    return c.reason === undefined ? { kind: c.kind } : { kind: c.kind, reason: c.reason };
+    const primed = this.primed;
+    this.primed = undefined;
+    return parseControl(primed ?? (await this.redis.hgetall(this.keys.control)));
   }
+}
+
+function parseControl(c: Record<string, string>): RunControl | undefined {
+  if (c.kind !== 'terminated' && c.kind !== 'cancelled') return undefined;
+  return c.reason === undefined ? { kind: c.kind } : { kind: c.kind, reason: c.reason };
+}
+
+/** The results hash decoded; '' is the placeholder run-claim creates it with (node ids are never empty). */
+function decodeResults(all: Record<string, Buffer>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(all).filter(([k]) => k !== '').map(([k, v]) => [k, decodeValue(v)]));
 }
 
 export interface JournalOptions {

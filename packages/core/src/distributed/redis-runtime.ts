@@ -9,6 +9,13 @@ import { bounded } from '../util/signals';
 import { DEFAULT_QUEUE, RunKeys } from './keys';
 import { RedisJournal, RedisRunState, type JournalOptions, type RunLimits } from './redis-run-state';
 
+/**
+ * The largest graph a run may upload (canonical bytes, before compression). A group fanned out
+ * over 100,000 bound params is about 13 MB; the store's generic default (16 MiB) would stop
+ * growth just past that. Bounded by the store's cache (64 MiB), so a worker still caches it.
+ */
+export const MAX_GRAPH_BYTES = 64 * 1024 * 1024;
+
 export interface RuntimeSettings {
   connectTimeoutMs: number;
 }
@@ -37,9 +44,17 @@ export class RedisRuntime {
   ) {}
 
   static async connect(config: ResolvedRedisConfig, settings: RuntimeSettings, store?: GraphStore): Promise<RedisRuntime> {
-    const redis = createRedisClient(config, { connectTimeoutMs: settings.connectTimeoutMs, blocking: true });
+    // Commands of many runs (or branches) in flight share this connection: batch each tick's.
+    const redis = createRedisClient(config, { connectTimeoutMs: settings.connectTimeoutMs, blocking: true, autoPipelining: true });
     await connectChecked(redis, config, settings.connectTimeoutMs);
-    return new RedisRuntime(config, redis, store ?? new GraphStore({ redis, keyPrefix: config.keyPrefix }), settings);
+    return new RedisRuntime(config, redis, store ?? new GraphStore({ redis, keyPrefix: config.keyPrefix, maxBlobBytes: MAX_GRAPH_BYTES }), settings);
+  }
+
+  /** A second connection to the same server for pub/sub (subscribers take no other commands). */
+  subscriberConnection(): Redis {
+    const subscriber = this.redis.duplicate({ enableAutoPipelining: false });
+    subscriber.on('error', () => undefined);
+    return subscriber;
   }
 
   /**
@@ -47,7 +62,7 @@ export class RedisRuntime {
    * of its own prefix. Closing it closes its BullMQ handles and leaves the connection to its owner.
    */
   sibling(config: ResolvedRedisConfig): RedisRuntime {
-    return new RedisRuntime(config, this.redis, new GraphStore({ redis: this.redis, keyPrefix: config.keyPrefix }), this.settings, false);
+    return new RedisRuntime(config, this.redis, new GraphStore({ redis: this.redis, keyPrefix: config.keyPrefix, maxBlobBytes: MAX_GRAPH_BYTES }), this.settings, false);
   }
 
   get prefix(): string {

@@ -16,7 +16,7 @@ export type ScriptClient = Redis & {
   graflowBarrierLookup(meta: string, outcomes: string, index: number): Promise<[number, ...Array<string | number>]>;
   graflowChannelAppend(value: string, index: string, runKeys: string, payload: Buffer, name: string, ttlMs: string | number, runTtlSeconds: number): Promise<number>;
   graflowChannelIncr(value: string, index: string, runKeys: string, by: number, name: string, ttlMs: string | number, runTtlSeconds: number): Promise<number>;
-  graflowRunClaim(meta: string, runKeys: string, ttl: number, status: string, name: string, epoch: string, ...otherKeys: string[]): Promise<[number, string, string?]>;
+  graflowRunClaim(meta: string, runKeys: string, results: string, ttl: number, status: string, name: string, epoch: string, ...otherKeys: string[]): Promise<[number, string, string?]>;
   graflowRunTouch(runKeys: string, ttl: number): Promise<number>;
   graflowWorkerHeartbeat(workers: string, workerId: string, retainMs: number, backMs: number): Promise<number>;
   graflowWorkersAlive(workers: string, staleMs: number): Promise<[number, string, number]>;

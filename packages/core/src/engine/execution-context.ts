@@ -73,8 +73,13 @@ export class ExecutionContext {
   /** Walks the graph from the start node; `outage` aborts the run when Redis stays away. */
   private async runGraph<T>(runId: string, state: RunState, redis?: GroupExecutor, outage?: AbortSignal): Promise<RunResult<T>> {
     const opts = this.options;
+    // One controller per run; a client's long-lived outage signal is forwarded into it and the
+    // listener removed when the run ends (AbortSignal.any would pin every run to that signal).
     const runAbort = new AbortController();
-    const signal = outage ? AbortSignal.any([runAbort.signal, outage]) : runAbort.signal;
+    const onOutage = () => runAbort.abort(outage!.reason);
+    if (outage?.aborted) onOutage();
+    else outage?.addEventListener('abort', onOutage, { once: true });
+    const signal = runAbort.signal;
     const runner = new Runner({
       runId,
       state,
@@ -85,10 +90,14 @@ export class ExecutionContext {
     const root = opts.startNode ?? this.graph.root;
     const work = (async () => {
       const output = await runner.runRoot({ graph: this.graph, nodeId: root }, { graph: this.graph, path: '', signal, visits: new Map() });
-      const control = await state.getControl();
+      const { control, results } = await state.final();
       if (control?.kind === 'cancelled') throw new WorkflowCancelledError(control.reason);
-      return { runId, output: output as T, results: await state.results() };
+      return { runId, output: output as T, results };
     })();
-    return outage ? await raceSignal(work, outage) : await work;
+    try {
+      return outage ? await raceSignal(work, signal) : await work;
+    } finally {
+      outage?.removeEventListener('abort', onOutage);
+    }
   }
 }

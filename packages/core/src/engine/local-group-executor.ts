@@ -1,6 +1,7 @@
 import { errorMessage, GroupTimeoutError, ParallelGroupError, type BranchFailure } from '../errors';
 import type { GroupNode } from '../graph/types';
 import { decidePolicy, describePolicy } from '../policies/policy';
+import { linkedController } from '../util/signals';
 import { branchScope, type BranchRunner, type GroupExecutor, type Scope } from './scope';
 
 /** Why branches still running get their signal fired when the group is decided. */
@@ -18,8 +19,9 @@ export class GroupDecidedError extends Error {
  */
 export class LocalGroupExecutor implements GroupExecutor {
   async executeGroup(group: GroupNode, scope: Scope, runBranch: BranchRunner): Promise<Record<string, unknown>> {
-    const abort = new AbortController();
-    const signal = AbortSignal.any([scope.signal, abort.signal]);
+    const link = linkedController(scope.signal);
+    const abort = link.controller;
+    const signal = abort.signal;
     const values: Record<string, unknown> = {};
     const succeeded: string[] = [];
     const failures: BranchFailure[] = [];
@@ -35,6 +37,7 @@ export class LocalGroupExecutor implements GroupExecutor {
         settled = true;
         if (timer) clearTimeout(timer);
         scope.signal.removeEventListener('abort', onOuterAbort);
+        link.dispose();
         if (error) {
           abort.abort(new GroupDecidedError(group.id, error.message));
           reject(error);

@@ -1,8 +1,9 @@
 import { errorMessage, TaskTimeoutError, WorkflowCancelledError } from '../errors';
 import type { TaskNode } from '../graph/types';
-import { backoffDelayMs } from '../options/task-options';
+import { backoffDelayMs, taskOptionsOf } from '../options/task-options';
 import type { RegisteredTask } from '../registry/task-registry';
 import type { RunState } from '../channels/channel';
+import { linkedController } from '../util/signals';
 import { TaskContextImpl, type Directives } from './task-context';
 import type { RunnerHooks } from './scope';
 
@@ -22,7 +23,7 @@ export interface RunTaskInput {
 /** Runs a task with its attempts, backoff and per-attempt timeout; returns its value and directives. */
 export async function runTask(input: RunTaskInput): Promise<{ value: unknown; directives: Directives }> {
   const { node, registered, signal } = input;
-  const spec = node.options;
+  const spec = taskOptionsOf(node);
   const first = input.externalAttempt ?? 1;
   const last = input.externalAttempt ?? spec.attempts;
   for (let attempt = first; ; attempt++) {
@@ -44,12 +45,14 @@ export async function runTask(input: RunTaskInput): Promise<{ value: unknown; di
 
 async function runAttempt(input: RunTaskInput, attempt: number): Promise<{ value: unknown; directives: Directives }> {
   const { node, registered } = input;
-  const local = new AbortController();
-  const signal = AbortSignal.any([input.signal, local.signal]);
+  const { timeoutMs } = taskOptionsOf(node);
+  // The attempt's own controller: the run's signal forwards into it, and its timeout aborts it.
+  const link = linkedController(input.signal);
+  const signal = link.controller.signal;
   const timer =
-    node.options.timeoutMs === undefined
+    timeoutMs === undefined
       ? undefined
-      : setTimeout(() => local.abort(new TaskTimeoutError(node.id, node.options.timeoutMs!)), node.options.timeoutMs);
+      : setTimeout(() => link.controller.abort(new TaskTimeoutError(node.id, timeoutMs)), timeoutMs);
   const ctx = new TaskContextImpl(node.id, input.runId, input.params, attempt, input.iteration, signal, input.state);
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
@@ -63,6 +66,7 @@ async function runAttempt(input: RunTaskInput, attempt: number): Promise<{ value
     return { value, directives: ctx.directives };
   } finally {
     if (timer) clearTimeout(timer);
+    link.dispose();
     if (onAbort) signal.removeEventListener('abort', onAbort);
     aborted.catch(() => undefined);
   }

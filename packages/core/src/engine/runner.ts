@@ -3,6 +3,7 @@ import type { Journal, RunState } from '../channels/channel';
 import { CycleLimitExceededError, GotoOutOfBranchError, GraphDefinitionError, WorkflowCancelledError } from '../errors';
 import { buildGraph, graphNode } from '../graph/build-graph';
 import type { GroupBackend, GroupNode, TaskNode } from '../graph/types';
+import { taskOptionsOf } from '../options/task-options';
 import { lookupTask } from '../registry/task-registry';
 import { runTask } from './run-task';
 import { type GroupExecutor, type NodeRef, type ResolvedDirectives, type RunnerHooks, type Scope } from './scope';
@@ -105,7 +106,8 @@ export class Runner {
 
   private async runTaskNode(node: TaskNode, ref: NodeRef, scope: Scope): Promise<{ value: unknown; directives: ResolvedDirectives }> {
     const visit = (scope.visits.get(node.id) ?? 0) + 1;
-    if (visit > node.options.maxCycles) throw new CycleLimitExceededError(node.id, node.options.maxCycles);
+    const { maxCycles } = taskOptionsOf(node);
+    if (visit > maxCycles) throw new CycleLimitExceededError(node.id, maxCycles);
     scope.visits.set(node.id, visit);
     const step = `${scope.path}|${node.id}#${visit}`;
     const journaled = await this.options.journal?.get(step);

@@ -1,5 +1,6 @@
 import { GraphDefinitionError } from '../errors';
 import { Chain, ParallelGroup, Task, TaskInstance, type WorkflowNode } from '../authoring/nodes';
+import { isDefaultTaskOptions } from '../options/task-options';
 import { validatePolicySpec } from '../policies/policy';
 import type { Graph, GraphNode } from './types';
 
@@ -32,7 +33,7 @@ export function buildGraph(name: string, root: WorkflowNode): Graph {
         id,
         taskId: task.id,
         ...(node.params === undefined ? {} : { params: node.params }),
-        options: task.options,
+        ...(isDefaultTaskOptions(task.options) ? {} : { options: task.options }),
       };
       return id;
     }

@@ -22,9 +22,12 @@ export function shortHash(text: string, length = 8): string {
   return createHash('sha256').update(text).digest('hex').slice(0, length);
 }
 
-/** Id of a bound task instance: the task id plus a short hash of its params. */
+/**
+ * Id of a bound task instance: the task id plus a hash of its params. 64 bits, because a group
+ * fans one task out over many params: with 32 bits, 100,000 instances collide more often than not.
+ */
 export function instanceId(taskId: string, params: unknown): string {
-  return `${taskId}#${shortHash(stableText(params))}`;
+  return `${taskId}#${shortHash(stableText(params), 16)}`;
 }
 
 export function chainId(memberIds: string[]): string {

@@ -31,7 +31,11 @@ export interface TaskNode {
   id: string;
   taskId: string;
   params?: unknown;
-  options: TaskOptionsSpec;
+  /**
+   * Omitted when the task uses the defaults (most do): a group fanned out over 100,000 params
+   * would otherwise repeat them 100,000 times. Read it with `taskOptionsOf(node)`.
+   */
+  options?: TaskOptionsSpec;
 }
 
 export interface ChainNode {

@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '../errors';
-import type { BackoffType, TaskOptionsSpec } from '../graph/types';
+import type { BackoffType, TaskNode, TaskOptionsSpec } from '../graph/types';
 import { assertQueueName, DEFAULT_QUEUE } from '../distributed/keys';
 
 /** Options of `task(id, fn, options)`. */
@@ -72,6 +72,24 @@ export function resolveTaskOptions(taskId: string, options: TaskOptions = {}): T
   if (options.queue !== undefined && options.queue !== DEFAULT_QUEUE) spec.queue = assertQueueName(options.queue, `${where}queue`);
   return spec;
 }
+
+/** The resolved options of a task node: its own, or the defaults it was stored without. */
+export function taskOptionsOf(node: TaskNode): TaskOptionsSpec {
+  return node.options ?? DEFAULT_TASK_OPTIONS_SPEC;
+}
+
+/** Whether `spec` is what `resolveTaskOptions` gives a task with no options. */
+export function isDefaultTaskOptions(spec: TaskOptionsSpec): boolean {
+  const d = DEFAULT_TASK_OPTIONS_SPEC;
+  return spec.attempts === d.attempts && spec.backoff.type === d.backoff.type && spec.backoff.delayMs === d.backoff.delayMs
+    && spec.maxCycles === d.maxCycles && spec.timeoutMs === undefined && spec.queue === undefined;
+}
+
+const DEFAULT_TASK_OPTIONS_SPEC: Readonly<TaskOptionsSpec> = Object.freeze({
+  attempts: TASK_OPTION_DEFAULTS.attempts,
+  backoff: Object.freeze({ ...TASK_OPTION_DEFAULTS.backoff }),
+  maxCycles: TASK_OPTION_DEFAULTS.maxCycles,
+});
 
 /** Delay before attempt `nextAttempt` (2 = the first retry). */
 export function backoffDelayMs(spec: TaskOptionsSpec, nextAttempt: number): number {

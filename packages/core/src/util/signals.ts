@@ -29,3 +29,23 @@ export async function bounded(work: Promise<unknown>, ms: number): Promise<void>
   await Promise.race([work.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, ms)))]);
   clearTimeout(timer);
 }
+
+/**
+ * A controller that aborts when any of `sources` does, with the same reason. Unlike
+ * `AbortSignal.any`, `dispose()` detaches it from the sources, so a long-lived source (a worker's
+ * shutdown signal) does not collect one dependent per branch; it is also cheaper to create.
+ */
+export function linkedController(...sources: AbortSignal[]): { controller: AbortController; dispose(): void } {
+  const controller = new AbortController();
+  const aborted = sources.find((s) => s.aborted);
+  if (aborted) {
+    controller.abort(aborted.reason);
+    return { controller, dispose: () => undefined };
+  }
+  const listeners = sources.map((source) => {
+    const onAbort = () => controller.abort(source.reason);
+    source.addEventListener('abort', onAbort, { once: true });
+    return () => source.removeEventListener('abort', onAbort);
+  });
+  return { controller, dispose: () => listeners.forEach((off) => off()) };
+}

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Redis } from 'ioredis';
 
 /**
@@ -7,7 +8,7 @@ import type { Redis } from 'ioredis';
  * Redis is back. Shorter outages are ridden through: ioredis reconnects and resends.
  */
 export class ConnectionHealth {
-  private controller = new AbortController();
+  private controller = ConnectionHealth.controller();
   private downSince: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private expiredWith: Error | undefined;
@@ -28,6 +29,13 @@ export class ConnectionHealth {
         c.off('ready', up);
       });
     }
+  }
+
+  /** Every run in flight listens on the current signal: no listener limit applies. */
+  private static controller(): AbortController {
+    const controller = new AbortController();
+    setMaxListeners(0, controller.signal);
+    return controller;
   }
 
   /** Aborted when Redis stays unreachable too long; already aborted while that lasts. */
@@ -58,7 +66,7 @@ export class ConnectionHealth {
     const error = this.onExpire(this.timeoutMs);
     this.expiredWith = error;
     const expired = this.controller;
-    this.controller = new AbortController();
+    this.controller = ConnectionHealth.controller();
     expired.abort(error);
   }
 

@@ -55,8 +55,7 @@ export class GraflowClient {
   static async connect(config: ResolvedRedisConfig, options: ResolvedClientOptions): Promise<GraflowClient> {
     const namespace = await Namespace.connect(config, { connectTimeoutMs: options.connectTimeoutMs });
     const [first] = namespace.shards;
-    const subscriber = namespace.redis.duplicate();
-    subscriber.on('error', () => undefined);
+    const subscriber = first!.subscriberConnection();
     try {
       await connectChecked(subscriber, first!.config, options.connectTimeoutMs);
       const client = new GraflowClient(namespace, first!, subscriber, options);

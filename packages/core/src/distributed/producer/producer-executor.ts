@@ -1,14 +1,16 @@
 import { BarrierGoneError } from '../../errors';
 import type { BranchRunner, GroupExecutor, Scope } from '../../engine/scope';
 import type { GroupNode } from '../../graph/types';
-import type { BarrierMeta } from '../barrier';
+import type { BarrierMeta, BranchOutcome } from '../barrier';
 import { cancelGroup } from '../cancel';
 import { dispatchGroup } from '../dispatch-group';
 import { branchQueueOf, type GroupInstance, type RunRef } from '../group-instance';
-import { cancelKey } from '../keys';
+import { cancelKey, groupKeyOf } from '../keys';
 import { settleDecided } from '../outcomes';
+import type { RedisRunState } from '../redis-run-state';
 import { bounded, raceSignal } from '../../util/signals';
 import type { GraflowClient } from './graflow-client';
+import type { WakeWait } from './wake-dispatcher';
 import { NoWorkerWatchdog } from './no-worker-watchdog';
 
 /**
@@ -27,53 +29,58 @@ export class ProducerGroupExecutor implements GroupExecutor {
     private readonly client: GraflowClient,
     private readonly run: RunRef,
     private readonly noWorkerTimeoutMs: number,
+    /** The run's state: the control flags read with the decision prime its next `getControl()`. */
+    private readonly state: RedisRunState,
   ) {}
 
   async executeGroup(group: GroupNode, scope: Scope, _runBranch: BranchRunner): Promise<Record<string, unknown>> {
     const { runtime } = this.client;
-    const instance = await raceSignal(
-      dispatchGroup({ runtime, run: this.run, graph: scope.graph, group, path: scope.path, outerCancelKeys: [] }),
-      scope.signal,
-    );
-    const meta = await this.waitForDecision(instance, scope.signal);
-    if (meta.decided === 'failed') await raceSignal(cancelGroup(runtime, instance), scope.signal);
-    return await raceSignal(settleDecided(instance, meta), scope.signal);
+    // Listen before dispatching: every decision is published, so none can be missed, and the
+    // waiter need not read the barrier until it is woken (or looks again after a while).
+    const wait = this.client.wakeups.register(cancelKey(this.run.runId, groupKeyOf(scope.path)));
+    try {
+      const instance = await raceSignal(
+        dispatchGroup({ runtime, run: this.run, graph: scope.graph, group, path: scope.path, outerCancelKeys: [] }),
+        scope.signal,
+      );
+      const { meta, outcomes } = await this.waitForDecision(instance, wait, scope.signal);
+      if (meta.decided === 'failed') await raceSignal(cancelGroup(runtime, instance), scope.signal);
+      return await raceSignal(settleDecided(instance, meta, outcomes), scope.signal);
+    } finally {
+      wait.dispose();
+    }
   }
 
-  private async waitForDecision(instance: GroupInstance, signal: AbortSignal): Promise<BarrierMeta> {
+  private async waitForDecision(instance: GroupInstance, wait: WakeWait, signal: AbortSignal): Promise<{ meta: BarrierMeta; outcomes?: Map<number, BranchOutcome> }> {
     const { barrier, group } = instance;
     const started = Date.now();
     const deadline = group.timeoutMs === undefined ? Infinity : started + group.timeoutMs;
     const queues = [...new Set(group.members.map((_, i) => branchQueueOf(instance, i)))];
     const watchdog = new NoWorkerWatchdog(this.client, instance, queues, this.noWorkerTimeoutMs, started);
-    // Listen before the first look, so a decision between the two is not missed.
-    const wait = this.client.wakeups.register(cancelKey(instance.runId, instance.groupKey));
-    try {
-      for (;;) {
-        if (signal.aborted) {
-          // Give the group up (best effort, bounded: Redis may be the reason we stopped).
-          await bounded(barrier.decide('failed', 'cancelled').then(async (decided) => {
-            if (decided) await cancelGroup(this.client.runtime, instance);
-          }), 2_000);
-          throw signal.reason;
-        }
-        const meta = await raceSignal(barrier.meta(), signal);
-        if (!meta) throw new BarrierGoneError(group.id, instance.runId, this.client.keyPrefix);
-        if (meta.decided) return meta;
-        const now = Date.now();
-        if (now >= deadline) {
-          await raceSignal(barrier.decide('failed', 'timeout'), signal);
-          continue;
-        }
-        const gone = await raceSignal(watchdog.verdict(now), signal);
-        if (gone) {
-          await raceSignal(barrier.decide('failed', 'no-worker', JSON.stringify(gone)), signal);
-          continue;
-        }
-        await wait.next(Math.min(deadline - now, LOOK_AGAIN_MS, watchdog.nextLookInMs()), signal);
+    for (;;) {
+      const woken = await wait.next(Math.min(deadline - Date.now(), LOOK_AGAIN_MS, watchdog.nextLookInMs()), signal);
+      if (signal.aborted) {
+        // Give the group up (best effort, bounded: Redis may be the reason we stopped).
+        await bounded(barrier.decide('failed', 'cancelled').then(async (decided) => {
+          if (decided) await cancelGroup(this.client.runtime, instance);
+        }), 2_000);
+        throw signal.reason;
       }
-    } finally {
-      wait.dispose();
+      // A wake-up means a decision: read it with the outcomes in one round trip.
+      const { meta, outcomes, also } = woken
+        ? await raceSignal(barrier.snapshot(this.client.runtime.keys(instance.runId).control), signal)
+        : { meta: await raceSignal(barrier.meta(), signal), outcomes: undefined, also: undefined };
+      if (!meta) throw new BarrierGoneError(group.id, instance.runId, this.client.keyPrefix);
+      if (meta.decided) {
+        if (also && outcomes) this.state.primeControl(also);
+        return { meta, ...(outcomes ? { outcomes } : {}) };
+      }
+      if (Date.now() >= deadline) {
+        await raceSignal(barrier.decide('failed', 'timeout'), signal);
+        continue;
+      }
+      const gone = await raceSignal(watchdog.verdict(Date.now()), signal);
+      if (gone) await raceSignal(barrier.decide('failed', 'no-worker', JSON.stringify(gone)), signal);
     }
   }
 }

@@ -1,12 +1,11 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { RunState } from '../../channels/channel';
 import type { GroupExecutor } from '../../engine/scope';
-import { RunIdInUseError } from '../../errors';
 import type { Graph } from '../../graph/types';
 import type { RunRef } from '../group-instance';
 import type { RunLimits } from '../redis-run-state';
+import { claimRun } from '../run-claim';
 import { keepRunAlive, touchRun } from '../run-keepalive';
-import { scripted } from '../scripts';
 import { bounded } from '../../util/signals';
 import type { GraflowClient } from './graflow-client';
 import { ProducerGroupExecutor } from './producer-executor';
@@ -38,18 +37,15 @@ export async function openRun(client: GraflowClient, graph: Graph, options: RunS
   const { runtime } = client;
   const runId = options.runId ?? randomUUID();
   const keys = runtime.keys(runId);
-  const epoch = randomBytes(4).toString('hex');
   const ttl = options.limits.ttlSeconds;
-  const [claimed, status] = await scripted(runtime.redis).graflowRunClaim(
-    keys.meta, keys.runKeys, ttl, 'running', graph.name, epoch, keys.results, keys.control, keys.channelIndex,
-  );
-  if (claimed !== 1) throw new RunIdInUseError(runId, runtime.prefix, String(status));
+  const { epoch } = await claimRun(runtime, runId, { ttlSeconds: ttl, status: 'running', name: graph.name });
   const run: RunRef = { runId, epoch, limits: options.limits, notify: client.wakeups.channel };
   const release = keepRunAlive(runtime, run);
+  const state = runtime.runState(runId, options.limits);
   return {
     runId,
-    state: runtime.runState(runId, options.limits),
-    executor: new ProducerGroupExecutor(client, run, options.noWorkerTimeoutMs),
+    state,
+    executor: new ProducerGroupExecutor(client, run, options.noWorkerTimeoutMs, state),
     signal: client.health.signal,
     async finish(final) {
       release();

@@ -2,8 +2,11 @@ import type { Redis } from 'ioredis';
 
 /** One waiting group's view of the dispatcher. */
 export interface WakeWait {
-  /** Resolves when the group was woken (or may have been), after `ms`, or when `signal` fires. */
-  next(ms: number, signal: AbortSignal): Promise<void>;
+  /**
+   * Resolves when the group was woken (true: a decision was published, or a reconnect may have
+   * lost one), or with false after `ms` or when `signal` fires.
+   */
+  next(ms: number, signal: AbortSignal): Promise<boolean>;
   dispose(): void;
 }
 
@@ -43,21 +46,23 @@ export class WakeDispatcher {
     this.waits.set(key, entry);
     return {
       next: (ms, signal) =>
-        new Promise<void>((resolve) => {
-          if (entry.pending || signal.aborted) {
+        new Promise<boolean>((resolve) => {
+          if (entry.pending) {
             entry.pending = false;
-            return resolve();
+            return resolve(true);
           }
-          const done = () => {
+          if (signal.aborted) return resolve(false);
+          const done = (woken: boolean) => {
             clearTimeout(timer);
-            signal.removeEventListener('abort', done);
+            signal.removeEventListener('abort', onAbort);
             entry.wake = undefined;
             entry.pending = false;
-            resolve();
+            resolve(woken);
           };
-          const timer = setTimeout(done, Math.max(1, ms));
-          signal.addEventListener('abort', done, { once: true });
-          entry.wake = done;
+          const onAbort = () => done(false);
+          const timer = setTimeout(() => done(false), Math.max(1, ms));
+          signal.addEventListener('abort', onAbort, { once: true });
+          entry.wake = () => done(true);
         }),
       dispose: () => {
         if (this.waits.get(key) === entry) this.waits.delete(key);
