@@ -73,9 +73,8 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
     this.namespace = namespace;
     const subscriber = namespace.shards[0]!.subscriberConnection();
     this.subscriber = subscriber;
-    // One cancel listener per shard channel on the one subscriber.
-    subscriber.setMaxListeners(subscriber.getMaxListeners() + namespace.shards.length);
-    for (const prefix of namespace.prefixes) await this.cancels.listen(subscriber, prefix);
+    // One subscriber and one listener for every shard's cancel channel.
+    await this.cancels.listen(subscriber, namespace.prefixes);
     const log = o.logger;
     const processing: Omit<JobProcessorOptions, 'runtime'> = {
       cancels: this.cancels,

@@ -109,7 +109,9 @@ describe(`a namespace of ${SHARDS} shards on one Redis node`, () => {
       const err = await wf.run({ queueBackend: 'redis', config: config(keyPrefix), runId, noWorkerTimeoutMs: 2_000 }).then(() => undefined, (e: unknown) => e);
       expect(err).toBeInstanceOf(NoWorkerActivityError);
       const shard = shardPrefixes({ keyPrefix, shards: SHARDS })[shardIndexOfRun(runId, SHARDS)]!;
-      expect((err as Error).message).toContain(`under key prefix '${shard}'`);
+      // The hint names what an operator sets on the workers: the namespace's prefix and shard count.
+      expect((err as Error).message).toContain(`under key prefix '${keyPrefix}' (shard '${shard}' of ${SHARDS})`);
+      expect((err as Error).message).toContain(`start workers with --redis-key-prefix ${keyPrefix} --redis-shards ${SHARDS} on the same Redis`);
     } finally {
       await worker.stop({ timeoutMs: 2_000 });
     }

@@ -43,12 +43,16 @@ export class CancelRegistry {
     return set.size;
   }
 
-  /** Subscribes `subscriber` (a dedicated connection) to the namespace's cancel channel. */
-  async listen(subscriber: Redis, prefix: string): Promise<void> {
+  /**
+   * Subscribes `subscriber` (a dedicated connection) to the cancel channel of every prefix given
+   * (a sharded namespace has one per shard), with one message listener for all of them.
+   */
+  async listen(subscriber: Redis, prefixes: string | readonly string[]): Promise<void> {
+    const channels = new Set((typeof prefixes === 'string' ? [prefixes] : prefixes).map(cancelChannel));
     subscriber.on('message', (channel: string, key: string) => {
-      if (channel === cancelChannel(prefix)) this.cancel(key);
+      if (channels.has(channel)) this.cancel(key);
     });
-    await subscriber.subscribe(cancelChannel(prefix));
+    await subscriber.subscribe(...channels);
   }
 }
 
