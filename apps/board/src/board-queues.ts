@@ -1,7 +1,8 @@
 /**
- * The queues the board shows: every BullMQ queue under the key prefix, kept in step with Redis.
- * A pool that gets its first job after the board started (`gpu`) appears within one refresh
- * interval; a queue whose keys are gone (obliterated) leaves. `tasks` is always shown.
+ * The queues the board shows: every BullMQ queue under the key prefix (under every shard's prefix
+ * when the namespace is sharded), kept in step with Redis. A pool that gets its first job after
+ * the board started (`gpu`) appears within one refresh interval; a queue whose keys are gone
+ * (obliterated) leaves. `tasks` is always shown.
  */
 import type { createBullBoard } from '@bull-board/api';
 import { DEFAULT_QUEUE } from '@graflow/core/redis';
@@ -10,16 +11,18 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BranchValueReader } from './branch-values';
 import { GraflowQueueAdapter } from './graflow-adapter';
-import { discoverQueues } from './queue-discovery';
+import { discoverShardQueues } from './queue-discovery';
 
 type BullBoard = ReturnType<typeof createBullBoard>;
 
 export interface BoardQueuesOptions {
   redis: Redis;
-  keyPrefix: string;
+  /** The namespace: its key prefix and shard count (1: the prefix itself). */
+  namespace: { keyPrefix: string; shards: number };
   readOnly: boolean;
   refreshMs: number;
-  values: BranchValueReader;
+  /** Reads branch values under one (shard) prefix. */
+  valuesOf(prefix: string): BranchValueReader;
   logger?: Logger;
 }
 
@@ -43,6 +46,7 @@ export class BoardQueues {
     this.board = board;
   }
 
+  /** Queue names; with shards, `<shard prefix>:<queue>` (BullMQ's qualified name). */
   names(): string[] {
     return [...this.queues.keys()];
   }
@@ -62,32 +66,38 @@ export class BoardQueues {
   }
 
   private async scan(): Promise<void> {
-    const { redis, keyPrefix, logger } = this.options;
-    const present = await discoverQueues(redis, keyPrefix);
-    if (this.closed) return;
-    for (const name of present) {
-      if (this.queues.has(name)) continue;
-      const entry = this.open(name);
-      this.queues.set(name, entry);
-      this.board?.addQueue(entry.adapter);
-      logger?.info('queue shown', { queue: name, keyPrefix });
+    const { redis, namespace, logger } = this.options;
+    const sharded = namespace.shards > 1;
+    const present = new Map<string, { prefix: string; name: string }>();
+    for (const [prefix, names] of await discoverShardQueues(redis, namespace)) {
+      for (const name of names) present.set(sharded ? `${prefix}:${name}` : name, { prefix, name });
     }
-    for (const [name, entry] of this.queues) {
-      if (present.includes(name)) continue;
-      this.queues.delete(name);
+    if (this.closed) return;
+    for (const [key, { prefix, name }] of present) {
+      if (this.queues.has(key)) continue;
+      const entry = this.open(prefix, name);
+      this.queues.set(key, entry);
+      this.board?.addQueue(entry.adapter);
+      logger?.info('queue shown', { queue: name, keyPrefix: prefix });
+    }
+    for (const [key, entry] of this.queues) {
+      if (present.has(key)) continue;
+      this.queues.delete(key);
       this.board?.removeQueue(entry.adapter);
       await entry.queue.close();
-      logger?.info('queue gone', { queue: name, keyPrefix });
+      logger?.info('queue gone', { queue: entry.queue.name, keyPrefix: entry.queue.opts.prefix });
     }
   }
 
-  private open(name: string): { queue: Queue; adapter: GraflowQueueAdapter } {
-    const { redis, keyPrefix, readOnly, values } = this.options;
+  private open(prefix: string, name: string): { queue: Queue; adapter: GraflowQueueAdapter } {
+    const { redis, namespace, readOnly, valuesOf } = this.options;
     // One shared connection: BullMQ does not close a connection it was given.
-    const queue = new Queue(name, { connection: redis, prefix: keyPrefix });
-    const adapter = new GraflowQueueAdapter(queue, values, {
+    const queue = new Queue(name, { connection: redis, prefix });
+    const adapter = new GraflowQueueAdapter(queue, valuesOf(prefix), {
       readOnlyMode: readOnly,
-      displayName: `${keyPrefix} · ${name}`,
+      // Bull Board keys queues by name: each shard's `tasks` needs its own.
+      ...(namespace.shards > 1 ? { prefix: `${prefix}:` } : {}),
+      displayName: `${prefix} · ${name}`,
       description:
         name === DEFAULT_QUEUE
           ? 'Parallel groups (parent jobs, named "group <id>") and the branches of tasks that name no queue'

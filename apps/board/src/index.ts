@@ -26,7 +26,7 @@ export { resolveBoardOptions, BoardOptionError, BOARD_DEFAULTS } from './options
 export type { BoardOptions, BoardRedisOptions, BoardTlsOptions, ResolvedBoardOptions, OptionSources } from './options';
 export { parseBoardArgs, BOARD_ENV } from './cli';
 export type { BoardCommand } from './cli';
-export { discoverQueues } from './queue-discovery';
+export { discoverQueues, discoverShardQueues } from './queue-discovery';
 export { BranchValueReader } from './branch-values';
 export type { BranchValueView, ValueSource } from './branch-values';
 export { toDisplayValue, DISPLAY_LIMITS } from './display-value';

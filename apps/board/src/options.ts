@@ -3,6 +3,7 @@
  * the validation (`resolveBoardOptions`). The command line (`cli.ts`) is a front end to it.
  */
 import { RUN_OPTION_DEFAULTS, resolveRedisConfig, type ResolvedRedisConfig } from '@graflow/core';
+import { MAX_SHARDS } from '@graflow/core/redis';
 import type { Logger } from '@graflow/worker';
 
 /** TLS material for the Redis connection: file contents (PEM), not paths. */
@@ -24,8 +25,10 @@ export interface BoardRedisOptions {
   password?: string;
   /** `true`, or the CA, client certificate and key to connect with. @defaultValue false (true for a rediss:// URL) */
   tls?: boolean | BoardTlsOptions;
-  /** host:port is a seed node of a Redis Cluster; the key prefix then needs a {hash tag}. @defaultValue false */
+  /** host:port is a seed node of a Redis Cluster; the key prefix then needs a {hash tag}, unless sharded. @defaultValue false */
   cluster?: boolean;
+  /** Shards of the namespace, `{<keyPrefix>-<i>-<salt>}`: the board shows every shard's queues. @defaultValue 1 */
+  shards?: number;
 }
 
 export interface BoardOptions {
@@ -94,7 +97,7 @@ export class BoardOptionError extends Error {
 export type OptionSources = Partial<Record<string, string>>;
 
 const KNOWN = new Set(['redis', 'keyPrefix', 'port', 'host', 'basePath', 'readOnly', 'connectTimeoutMs', 'queueRefreshMs', 'maxValueBytes', 'logger']);
-const KNOWN_REDIS = new Set(['host', 'port', 'url', 'username', 'password', 'tls', 'cluster']);
+const KNOWN_REDIS = new Set(['host', 'port', 'url', 'username', 'password', 'tls', 'cluster', 'shards']);
 
 function integer(option: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -156,7 +159,12 @@ function resolveRedis(
   }
   if (redis.port !== undefined) integer(name('--redis-port'), redis.port, 1, 65_535);
   if (redis.host !== undefined && (redis.host === '' || /\s/.test(redis.host))) throw new BoardOptionError(name('--redis-host'), redis.host, 'expected a host name or address');
-  if (redis.cluster && !/\{[^}]+\}/.test(keyPrefix)) {
+  const shards = integer(name('--redis-shards'), redis.shards ?? RUN_OPTION_DEFAULTS.redis.shards, 1, MAX_SHARDS);
+  if (shards > 1 && /[{}]/.test(keyPrefix)) {
+    // Each shard is a hash tag of its own, {<prefix>-<i>-<salt>}.
+    throw new BoardOptionError(name('--redis-key-prefix'), keyPrefix, `expected a prefix without braces with ${name('--redis-shards')} ${shards} (each shard is a hash tag of its own, {<prefix>-<i>-<salt>})`);
+  }
+  if (redis.cluster && shards === 1 && !/\{[^}]+\}/.test(keyPrefix)) {
     // BullMQ flows and the barrier's multi-key scripts need the whole namespace in one hash slot.
     throw new BoardOptionError(name('--redis-key-prefix'), keyPrefix, 'expected a {hash tag} with --redis-cluster, e.g. "{myapp}:workflows"');
   }
@@ -176,6 +184,7 @@ function resolveRedis(
       ...(redis.password !== undefined ? { password: redis.password } : {}),
       tls: tls ?? tlsOn,
       cluster: redis.cluster ?? false,
+      shards,
       keyPrefix,
     },
     'redis',

@@ -2,7 +2,7 @@
  * The board's one Redis connection, made by `@graflow/core`'s client factory so URLs, ACL users,
  * TLS and Redis Cluster behave exactly as they do for producers and workers.
  */
-import { connectChecked, createRedisClient } from '@graflow/core/redis';
+import { connectChecked, createRedisClient, shardConfigs } from '@graflow/core/redis';
 import type { Redis } from 'ioredis';
 import type { ResolvedBoardOptions } from './options';
 
@@ -13,6 +13,7 @@ import type { ResolvedBoardOptions } from './options';
 export async function openBoardRedis(options: ResolvedBoardOptions): Promise<Redis> {
   // TLS material (CA, client certificate) travels in `options.redis.tls`, as for every client.
   const client = createRedisClient(options.redis, { connectTimeoutMs: options.connectTimeoutMs });
-  await connectChecked(client, options.redis, options.connectTimeoutMs);
+  // A sharded namespace is checked under its first shard, the prefix an ACL user is granted.
+  await connectChecked(client, shardConfigs(options.redis)[0]!, options.connectTimeoutMs);
   return client;
 }

@@ -1,5 +1,5 @@
 /**
- * The board server: Bull Board over every queue of one key prefix (`BoardQueues`), with Graflow's
+ * The board server: Bull Board over every queue of one key prefix or its shards (`BoardQueues`), with Graflow's
  * formatters and decoded branch values, on an express app that redirects `/` to the board.
  */
 import type { AddressInfo } from 'node:net';
@@ -16,7 +16,7 @@ export interface BoardServer {
   /** Where the board is served, e.g. `http://127.0.0.1:3000/admin/queues`. */
   readonly url: string;
   readonly options: ResolvedBoardOptions;
-  /** The BullMQ queues shown right now (`tasks` first). */
+  /** The BullMQ queues shown right now (`tasks` first; `<shard prefix>:<queue>` when sharded). */
   queues(): string[];
   /** Stops accepting requests, then closes the queue handles and the Redis connection. */
   close(): Promise<void>;
@@ -36,10 +36,10 @@ export async function startBoard(resolved: ResolvedBoardOptions): Promise<BoardS
   const redis = await openBoardRedis(resolved);
   const queues = new BoardQueues({
     redis,
-    keyPrefix,
+    namespace: resolved.redis,
     readOnly: resolved.readOnly,
     refreshMs: resolved.queueRefreshMs,
-    values: new BranchValueReader(redis, keyPrefix, resolved.maxValueBytes),
+    valuesOf: (prefix) => new BranchValueReader(redis, prefix, resolved.maxValueBytes),
     ...(logger ? { logger } : {}),
   });
   let server: Server | undefined;

@@ -22,7 +22,7 @@ async function failure(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Boa
 describe('board options', () => {
   it('has its defaults in one place, Redis ones from core', () => {
     expect(resolveBoardOptions()).toEqual({
-      redis: { host: '127.0.0.1', port: 6379, db: 0, tls: false, cluster: false, keyPrefix: 'graflow' },
+      redis: { host: '127.0.0.1', port: 6379, db: 0, tls: false, cluster: false, shards: 1, keyPrefix: 'graflow' },
       keyPrefix: 'graflow',
       port: 3000,
       host: '127.0.0.1',
@@ -39,7 +39,7 @@ describe('board options', () => {
       ['--redis-host', 'redis.internal', '--redis-port', '6390', '--redis-username', 'board', '--redis-password', 's3cret', '--redis-tls', '--redis-key-prefix', '{app}:wf', '--redis-cluster'],
       { REDIS_HOST: 'ignored', REDIS_USERNAME: 'ignored-too' },
     );
-    expect(options.redis).toEqual({ host: 'redis.internal', port: 6390, db: 0, username: 'board', password: 's3cret', tls: {}, cluster: true, keyPrefix: '{app}:wf' });
+    expect(options.redis).toEqual({ host: 'redis.internal', port: 6390, db: 0, username: 'board', password: 's3cret', tls: {}, cluster: true, shards: 1, keyPrefix: '{app}:wf' });
 
     const fromEnv = await run([], {
       REDIS_HOST: 'redis',
@@ -51,7 +51,7 @@ describe('board options', () => {
       BOARD_PORT: '3100',
       BOARD_HOST: '0.0.0.0',
     });
-    expect(fromEnv.options.redis).toEqual({ host: 'redis', port: 6380, db: 0, username: 'acl-user', password: 'pw', tls: {}, cluster: false, keyPrefix: 'env-wf' });
+    expect(fromEnv.options.redis).toEqual({ host: 'redis', port: 6380, db: 0, username: 'acl-user', password: 'pw', tls: {}, cluster: false, shards: 1, keyPrefix: 'env-wf' });
     expect(fromEnv.options).toMatchObject({ keyPrefix: 'env-wf', port: 3100, host: '0.0.0.0' });
 
     const url = await run([], { REDIS_URL: 'rediss://u:p@redis:6400/2', REDIS_TLS: '' });

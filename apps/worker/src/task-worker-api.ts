@@ -26,8 +26,10 @@ export interface RedisConnectionOptions {
   db?: number;
   /** `true`, or a private CA and a client certificate (see `RedisConfig.tls`). @defaultValue false */
   tls?: boolean | RedisTlsOptions;
-  /** host:port is a seed node of a Redis Cluster (the key prefix needs a `{hash tag}`). */
+  /** host:port is a seed node of a Redis Cluster (the key prefix needs a `{hash tag}`, unless sharded). */
   cluster?: boolean;
+  /** Shards of the namespace, `{<keyPrefix>-<i>-<salt>}` (see `RedisConfig.shards`); every process of it must agree. @defaultValue 1 */
+  shards?: number;
 }
 
 export interface TaskWorkerOptions {
@@ -37,7 +39,7 @@ export interface TaskWorkerOptions {
   redis?: RedisConnectionOptions;
   /** Namespace of every key (BullMQ queues, graphs, barriers, channels). @defaultValue 'graflow' */
   keyPrefix?: string;
-  /** Jobs processed at once, per served queue. @defaultValue 4 */
+  /** Jobs processed at once, per served queue (per shard and queue in a sharded namespace). @defaultValue 4 */
   concurrency?: number;
   /**
    * The BullMQ queues this worker serves: `tasks` carries branches whose tasks name no queue and

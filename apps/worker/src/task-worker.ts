@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { resolveRedisConfig, RUN_OPTION_DEFAULTS } from '@graflow/core';
-import { CancelRegistry, RedisRuntime, WorkerHeartbeat, createJobProcessor, createRedisClient, errorSummary } from '@graflow/core/redis';
+import { CancelRegistry, Namespace, WorkerHeartbeat, createJobProcessor, createRedisClient, errorSummary, type JobProcessorOptions } from '@graflow/core/redis';
 import { resolveTaskWorkerOptions, type ResolvedTaskWorkerOptions } from './task-worker-options';
 import type { StopResult, TaskWorkerEvents, TaskWorkerHandle, TaskWorkerMetrics, TaskWorkerOptions } from './task-worker-api';
 
@@ -49,11 +49,11 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
   private readonly counters: TaskWorkerMetrics = { tasksProcessed: 0, tasksSucceeded: 0, tasksFailed: 0, totalExecutionTime: 0, activeTasks: 0 };
   private readonly shutdown = new AbortController();
   private readonly cancels = new CancelRegistry();
-  private runtime?: RedisRuntime;
+  private namespace?: Namespace;
   private workers: Worker[] = [];
   private subscriber?: Redis;
   private workerConnection?: Redis;
-  private heartbeat?: WorkerHeartbeat;
+  private heartbeats: WorkerHeartbeat[] = [];
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private stopping?: Promise<StopResult>;
 
@@ -79,23 +79,26 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
   }
 
   get connected(): boolean {
-    return this.runtime?.redis.status === 'ready' && this.workers.length > 0 && this.workers.every((w) => w.isRunning());
+    return this.namespace?.redis.status === 'ready' && this.workers.length > 0 && this.workers.every((w) => w.isRunning());
   }
 
   async start(): Promise<void> {
     if (this.state !== 'new') throw new Error(`TaskWorker ${this.workerId} was already started`);
     const o = this.options;
     const config = resolveRedisConfig({ ...o.redis, keyPrefix: o.keyPrefix }, 'redis');
-    this.runtime = await RedisRuntime.connect(config, { connectTimeoutMs: RUN_OPTION_DEFAULTS.connectTimeoutMs });
+    // Every shard of the namespace, on one command connection and one subscriber.
+    const namespace = await Namespace.connect(config, { connectTimeoutMs: RUN_OPTION_DEFAULTS.connectTimeoutMs });
+    this.namespace = namespace;
     // BullMQ defines its scripts on the shared connection when its first handle starts; do it now,
     // before jobs run: a script defined later is missing from an auto-pipeline already open in
     // that tick, and ioredis then fails every command of the pipeline.
-    await this.runtime.queue.waitUntilReady();
-    this.subscriber = this.runtime.subscriberConnection();
-    await this.cancels.listen(this.subscriber, o.keyPrefix);
+    await Promise.all(namespace.shards.map((shard) => shard.queue.waitUntilReady()));
+    const subscriber = namespace.shards[0]!.subscriberConnection();
+    this.subscriber = subscriber;
+    // One subscriber and one listener for every shard's cancel channel.
+    await this.cancels.listen(subscriber, namespace.prefixes);
     const log = o.logger;
-    const processor = createJobProcessor({
-      runtime: this.runtime,
+    const processing: Omit<JobProcessorOptions, 'runtime'> = {
       cancels: this.cancels,
       shutdownSignal: this.shutdown.signal,
       loadedModules: o.taskModules,
@@ -129,42 +132,47 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
         else if (info.status === 'waiting') log?.debug('run job waiting for a group', { ...fields, durationMs });
         else log?.info(`run ${info.status}`, { ...fields, durationMs });
       },
-    });
+    };
     // BullMQ never closes a connection it was handed; release() does.
     const connection = createRedisClient(config, { blocking: true });
     this.workerConnection = connection;
-    this.workers = o.queues.map((queue) => {
-      const worker = new Worker(queue, (job: Job, token?: string) => processor(job, token), {
-        connection,
-        prefix: o.keyPrefix,
-        concurrency: o.concurrency,
-        lockDuration: o.lockDurationMs,
-        stalledInterval: o.stalledIntervalMs,
-        maxStalledCount: o.maxStalledCount,
-        // INFO is @dangerous: an ACL user limited to the prefix may not run it.
-        skipVersionCheck: true,
-        name: o.workerId,
-        autorun: false,
+    // A BullMQ worker per (shard, queue): a job's shard is its BullMQ prefix, and the processor
+    // of that shard runs it against the shard's runtime.
+    this.workers = namespace.shards.flatMap((runtime) => {
+      const processor = createJobProcessor({ ...processing, runtime });
+      return o.queues.map((queue) => {
+        const worker = new Worker(queue, (job: Job, token?: string) => processor(job, token), {
+          connection,
+          prefix: runtime.prefix,
+          concurrency: o.concurrency,
+          lockDuration: o.lockDurationMs,
+          stalledInterval: o.stalledIntervalMs,
+          maxStalledCount: o.maxStalledCount,
+          // INFO is @dangerous: an ACL user limited to the prefix may not run it.
+          skipVersionCheck: true,
+          name: o.workerId,
+          autorun: false,
+        });
+        worker.on('error', (err) => {
+          this.emit('redis:error', err);
+          log?.warn('worker error', { queue, ...(namespace.shards.length > 1 ? { shard: runtime.prefix } : {}), error: err.message });
+        });
+        worker.on('ready', () => this.emit('redis:ready'));
+        return worker;
       });
-      worker.on('error', (err) => {
-        this.emit('redis:error', err);
-        log?.warn('worker error', { queue, error: err.message });
-      });
-      worker.on('ready', () => this.emit('redis:ready'));
-      return worker;
     });
-    this.runtime.redis.on('ready', () => this.emit('redis:ready'));
+    namespace.redis.on('ready', () => this.emit('redis:ready'));
     this.state = 'running';
     for (const worker of this.workers) {
       void worker.run().catch((err: Error) => log?.error('worker loop stopped', { queue: worker.name, error: err.message }));
     }
     await Promise.all(this.workers.map((w) => w.waitUntilReady()));
-    // Producers tell a busy fleet from no fleet by these heartbeats (not CLIENT LIST).
-    this.heartbeat = new WorkerHeartbeat(this.runtime.redis, o.keyPrefix, o.queues, o.workerId, (err) =>
+    // Producers tell a busy fleet from no fleet by these heartbeats (not CLIENT LIST), per shard.
+    this.heartbeats = namespace.prefixes.map((prefix) => new WorkerHeartbeat(namespace.redis, prefix, o.queues, o.workerId, (err) =>
       log?.debug('heartbeat failed', { error: err instanceof Error ? err.message : String(err) }),
-    );
-    await this.heartbeat.start();
-    log?.info('worker started', { keyPrefix: o.keyPrefix, queues: o.queues, concurrency: o.concurrency, tasks: o.taskModules });
+    ));
+    await Promise.all(this.heartbeats.map((heartbeat) => heartbeat.start()));
+    log?.info('worker started', { keyPrefix: o.keyPrefix, shards: namespace.shards.length, queues: o.queues, concurrency: o.concurrency, tasks: o.taskModules });
   }
 
   stop(options: { timeoutMs?: number } = {}): Promise<StopResult> {
@@ -214,9 +222,10 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
   private async release(): Promise<void> {
     this.state = 'stopped';
     // Bounded: while Redis is away these would wait for it.
-    if (this.heartbeat) await Promise.race([this.heartbeat.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]);
+    const leaving = Promise.all(this.heartbeats.map((heartbeat) => heartbeat.stop().catch(() => undefined)));
+    await Promise.race([leaving, new Promise((r) => setTimeout(r, 1_000).unref())]);
     this.subscriber?.disconnect();
     this.workerConnection?.disconnect();
-    await this.runtime?.close().catch(() => undefined);
+    await this.namespace?.close().catch(() => undefined);
   }
 }

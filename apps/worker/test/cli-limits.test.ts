@@ -80,9 +80,13 @@ describe('graflow-worker --max-stalled-count (spawned)', () => {
       expect(failed.failedReason).toBe('job stalled more than allowable limit');
       expect(await third.metric('graflow_tasks_total', { status: 'succeeded' })).toBe(0);
       expect(await third.metric('graflow_worker_active_tasks')).toBe(0);
+      // The producer learns it as a named error that says what happened and what to change.
+      const err = (await run.then(() => undefined, (e: unknown) => e)) as ParallelGroupError;
+      expect(err).toBeInstanceOf(ParallelGroupError);
+      expect(err.failed.map((f) => [f.taskId, f.error.name])).toEqual([['doomed', 'BranchStalledError']]);
+      expect(err.failed[0]!.error.message).toMatch(/^branch 'doomed' was abandoned by its worker more often than maxStalledCount allows .*raise --max-stalled-count \(GRAFLOW_MAX_STALLED_COUNT\)$/);
       third.proc.signal('SIGTERM');
       await third.proc.waitForExit();
-      await run.then(() => undefined, () => undefined);
     } finally {
       await queue.close();
     }

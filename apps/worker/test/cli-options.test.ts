@@ -183,7 +183,7 @@ describe('worker command line', () => {
     const options = await resolve(['--redis-cluster', '--redis-port', '7000', '--redis-key-prefix', '{app}:wf', ...TASKS]);
     expect(options).toMatchObject({ redis: { host: '127.0.0.1', port: 7000, cluster: true }, keyPrefix: '{app}:wf' });
     expect(await usageError(['--redis-cluster', '--redis-key-prefix', 'app:wf', ...TASKS])).toBe(
-      'invalid value for --redis-key-prefix: "app:wf" (expected a {hash tag} with --redis-cluster, e.g. "{myapp}:workflows")',
+      'invalid value for --redis-key-prefix: "app:wf" (expected a {hash tag} with --redis-cluster, e.g. "{myapp}:workflows", or --redis-shards above 1)',
     );
     expect(await usageError(['--redis-cluster', ...TASKS], { REDIS_KEY_PREFIX: 'plain' })).toContain('--redis-key-prefix (from REDIS_KEY_PREFIX): "plain"');
     expect(await usageError(['--redis-cluster', ...TASKS])).toContain('--redis-key-prefix (default): "graflow"');

@@ -17,6 +17,8 @@
  */
 export { RedisRuntime } from './distributed/redis-runtime';
 export type { RuntimeSettings } from './distributed/redis-runtime';
+export { Namespace } from './distributed/namespace';
+export { MAX_SHARDS, hashSlotOfTag, runPrefixOf, shardConfigs, shardIndexOfRun, shardPrefixes } from './distributed/shards';
 export { createJobProcessor } from './distributed/job-processor';
 export type { JobProcessorOptions, BranchInfo, RunJobInfo } from './distributed/job-processor';
 export { CancelRegistry, GroupCancelledError } from './distributed/cancel';

@@ -1,4 +1,5 @@
 import { RUN_OPTION_DEFAULTS } from '@graflow/core';
+import { MAX_SHARDS } from '@graflow/core/redis';
 import type { RedisConnectionOptions, RedisTlsOptions } from '../task-worker-api';
 import { CliUsageError } from './errors';
 import { FlagReader, collectFlagInput, type FlagSpec, type RawFlagInput } from './flags';
@@ -28,8 +29,9 @@ export const REDIS_FLAGS = {
   'redis-tls-ca': { type: 'string', arg: 'file', env: 'REDIS_TLS_CA', group: GROUP, describe: "PEM file of the CA that signed the server's certificate (a private CA); implies --redis-tls" },
   'redis-tls-cert': { type: 'string', arg: 'file', env: 'REDIS_TLS_CERT', group: GROUP, describe: 'PEM file of a client certificate, for servers with tls-auth-clients; needs --redis-tls-key; implies --redis-tls' },
   'redis-tls-key': { type: 'string', arg: 'file', env: 'REDIS_TLS_KEY', group: GROUP, describe: 'PEM file of the private key of --redis-tls-cert' },
-  'redis-cluster': { type: 'boolean', group: GROUP, shownDefault: 'false', describe: 'The host and port are a seed node of a Redis Cluster; the key prefix then needs a {hash tag}' },
+  'redis-cluster': { type: 'boolean', group: GROUP, shownDefault: 'false', describe: 'The host and port are a seed node of a Redis Cluster; the key prefix then needs a {hash tag}, unless --redis-shards is above 1' },
   'redis-key-prefix': { type: 'string', arg: 'prefix', env: 'REDIS_KEY_PREFIX', group: GROUP, shownDefault: D.keyPrefix, describe: 'Namespace of every key; producers and workers must use the same one' },
+  'redis-shards': { type: 'string', arg: 'n', env: 'REDIS_SHARDS', group: GROUP, shownDefault: String(D.shards), describe: `Spread the namespace over n shards {<prefix>-<i>-<salt>}, each in its own n-th of the hash slots, so a Redis Cluster spreads them evenly over its masters (the prefix then has no braces), at most ${MAX_SHARDS}; producers, workers, exporters and boards of a namespace must use the same n` },
 } as const satisfies Record<string, FlagSpec>;
 
 export type RedisFlagName = keyof typeof REDIS_FLAGS;
@@ -74,6 +76,7 @@ function resolveConnection(read: FlagReader<RedisFlagName>): RedisConnectionOpti
     ...optional('password', read.text('redis-password')),
     ...(tls ? { tls } : {}),
     ...(cluster ? { cluster } : {}),
+    ...optional('shards', read.integer('redis-shards', 1, MAX_SHARDS)),
   };
 }
 
@@ -100,10 +103,16 @@ function resolveTlsFiles(read: FlagReader<RedisFlagName>): RedisTlsOptions | und
 
 function resolveKeyPrefix(read: FlagReader<RedisFlagName>): string {
   const keyPrefix = read.text('redis-key-prefix', /^\S+$/, 'a prefix without spaces') ?? D.keyPrefix;
-  if (read.boolean('redis-cluster') && !/\{[^}]+\}/.test(keyPrefix)) {
+  const shards = read.integer('redis-shards', 1, MAX_SHARDS) ?? D.shards;
+  if (shards > 1 && /[{}]/.test(keyPrefix)) {
+    // Each shard is a hash tag of its own, {<prefix>-<i>-<salt>}: braces in the prefix would break it.
+    const source = read.sourceOf('redis-key-prefix') ?? '--redis-key-prefix';
+    throw new CliUsageError(`invalid value for ${source}: ${JSON.stringify(keyPrefix)} (expected a prefix without braces with ${read.sourceOf('redis-shards')} ${shards}: each shard is a hash tag of its own, {<prefix>-<i>-<salt>})`);
+  }
+  if (read.boolean('redis-cluster') && shards === 1 && !/\{[^}]+\}/.test(keyPrefix)) {
     // BullMQ flows and the barrier's multi-key scripts need the whole namespace in one hash slot.
     const source = read.sourceOf('redis-key-prefix') ?? '--redis-key-prefix (default)';
-    throw new CliUsageError(`invalid value for ${source}: ${JSON.stringify(keyPrefix)} (expected a {hash tag} with --redis-cluster, e.g. "{myapp}:workflows")`);
+    throw new CliUsageError(`invalid value for ${source}: ${JSON.stringify(keyPrefix)} (expected a {hash tag} with --redis-cluster, e.g. "{myapp}:workflows", or --redis-shards above 1)`);
   }
   return keyPrefix;
 }

@@ -1,9 +1,9 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-// A namespace's BullMQ queues share one BullMQ prefix: the key prefix.
-import { DEFAULT_QUEUE } from '@graflow/core/redis';
+// A namespace's BullMQ queues share one BullMQ prefix: the key prefix, or each shard's prefix.
+import { DEFAULT_QUEUE, shardPrefixes } from '@graflow/core/redis';
 import type { Logger, RedisConnectionOptions } from '../task-worker-api';
-import { connectRedis } from '../redis/connection';
+import { connectRedis, toRedisConfig } from '../redis/connection';
 
 export interface QueueDepthProbeOptions {
   /** The BullMQ queues of the namespace to read. @defaultValue ['tasks'] */
@@ -15,14 +15,16 @@ export interface QueueDepthProbeOptions {
 
 /**
  * Reads the backlog of some of a namespace's queues (waiting plus prioritized jobs, what an HPA
- * scales on) at scrape time, through BullMQ's own `getJobCounts`, over one connection. It
- * reconnects on its own; while Redis is away every depth is `undefined` at once instead of
- * hanging the scrape.
+ * scales on) at scrape time, through BullMQ's own `getJobCounts`, over one connection. A sharded
+ * namespace has each queue once per shard; its depth is the sum over the shards (a queue whose
+ * depth is unknown in any shard is unknown). It reconnects on its own; while Redis is away every
+ * depth is `undefined` at once instead of hanging the scrape.
  */
 export class QueueDepthProbe {
   readonly queues: readonly string[];
   private readonly client: Redis;
-  private readonly bullQueues: Map<string, Queue>;
+  /** Per queue name, its BullMQ handle in every shard. */
+  private readonly bullQueues: Map<string, Queue[]>;
   private readonly logger: Logger | undefined;
   private readonly timeoutMs: number;
 
@@ -31,11 +33,15 @@ export class QueueDepthProbe {
     this.logger = options.logger;
     this.timeoutMs = options.timeoutMs ?? 2_000;
     this.client = connectRedis(redis, keyPrefix);
+    const prefixes = shardPrefixes(toRedisConfig(redis, keyPrefix));
     this.bullQueues = new Map(
       this.queues.map((name) => {
-        const queue = new Queue(name, { connection: this.client, prefix: keyPrefix });
-        queue.on('error', (err: Error) => this.logger?.debug('queue-depth connection error', { err, queue: name }));
-        return [name, queue] as const;
+        const shards = prefixes.map((prefix) => {
+          const queue = new Queue(name, { connection: this.client, prefix });
+          queue.on('error', (err: Error) => this.logger?.debug('queue-depth connection error', { err, queue: name, prefix }));
+          return queue;
+        });
+        return [name, shards] as const;
       }),
     );
   }
@@ -71,14 +77,20 @@ export class QueueDepthProbe {
     }
   }
 
-  private count(name: string): Promise<number | undefined> {
-    return this.bullQueues.get(name)!.getJobCounts('waiting', 'prioritized').then(
-      (c) => (c.waiting ?? 0) + (c.prioritized ?? 0),
-      (err: unknown) => {
-        this.logger?.warn('could not read the queue depth', { err, keyPrefix: this.keyPrefix, queue: name });
-        return undefined;
-      },
+  private async count(name: string): Promise<number | undefined> {
+    const depths = await Promise.all(
+      this.bullQueues.get(name)!.map((queue) =>
+        queue.getJobCounts('waiting', 'prioritized').then(
+          (c) => (c.waiting ?? 0) + (c.prioritized ?? 0),
+          (err: unknown) => {
+            this.logger?.warn('could not read the queue depth', { err, keyPrefix: queue.opts.prefix, queue: name });
+            return undefined;
+          },
+        ),
+      ),
     );
+    // A partial sum would tell an autoscaler the backlog shrank.
+    return depths.includes(undefined) ? undefined : depths.reduce<number>((sum, n) => sum + n!, 0);
   }
 
   async close(): Promise<void> {
@@ -87,7 +99,7 @@ export class QueueDepthProbe {
     // 'error'), and only then close the queues.
     this.client.disconnect();
     await Promise.all(
-      [...this.bullQueues.values()].map(async (queue) => {
+      [...this.bullQueues.values()].flat().map(async (queue) => {
         await queue.waitUntilReady().catch(() => undefined);
         await queue.close().catch(() => undefined);
       }),

@@ -21,6 +21,8 @@ export function createRegistry(options: { processMetrics: boolean }): Registry {
  * `graflow_queue_depth{key_prefix,queue}`, one series per queue, computed when scraped. While a
  * queue's depth is unknown (Redis away) its series is left out rather than reporting a stale
  * number to an autoscaler. Queue names are a bounded set of configuration (`--queues`), never ids.
+ * `key_prefix` is the namespace as configured: a sharded namespace reports each queue's sum over
+ * its shards under its base prefix, so an HPA query does not change with the shard count.
  */
 export function registerQueueDepth(
   registry: Registry,
@@ -29,7 +31,7 @@ export function registerQueueDepth(
 ): void {
   new Gauge({
     name: 'graflow_queue_depth',
-    help: "Jobs waiting in one of the namespace's BullMQ queues (waiting plus prioritized)",
+    help: "Jobs waiting in one of the namespace's BullMQ queues (waiting plus prioritized), summed over its shards",
     labelNames: ['key_prefix', 'queue'],
     registers: [registry],
     async collect() {

@@ -1,5 +1,5 @@
 import { resolveRedisConfig, type ResolvedRedisConfig } from '@graflow/core';
-import { connectChecked, createRedisClient, redisAddress } from '@graflow/core/redis';
+import { connectChecked, createRedisClient, redisAddress, shardConfigs } from '@graflow/core/redis';
 import type { Redis } from 'ioredis';
 import type { RedisConnectionOptions } from '../task-worker-api';
 import { StartupError, firstLine } from '../cli/errors';
@@ -28,10 +28,11 @@ export function connectRedis(conn: RedisConnectionOptions, keyPrefix: string): R
  * permission problem, the user), instead of an ioredis stack.
  */
 export async function pingRedis(conn: RedisConnectionOptions, keyPrefix: string, timeoutMs = 3_000): Promise<void> {
-  const config = toRedisConfig(conn, keyPrefix);
-  const client = createRedisClient(config, { connectTimeoutMs: timeoutMs });
+  // A sharded namespace is checked under its first shard, the prefix an ACL user is granted.
+  const [config] = shardConfigs(toRedisConfig(conn, keyPrefix));
+  const client = createRedisClient(config!, { connectTimeoutMs: timeoutMs });
   try {
-    await connectChecked(client, config, timeoutMs);
+    await connectChecked(client, config!, timeoutMs);
   } catch (err) {
     throw new StartupError(firstLine(err));
   } finally {

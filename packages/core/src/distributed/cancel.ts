@@ -45,16 +45,20 @@ export class CancelRegistry {
     return set.size;
   }
 
-  /** Subscribes `subscriber` (a dedicated connection) to the namespace's cancel channel. */
-  async listen(subscriber: Redis, prefix: string): Promise<void> {
+  /**
+   * Subscribes `subscriber` (a dedicated connection) to the cancel channel of every prefix given
+   * (a sharded namespace has one per shard), with one message listener for all of them.
+   */
+  async listen(subscriber: Redis, prefixes: string | readonly string[]): Promise<void> {
+    const channels = new Set((typeof prefixes === 'string' ? [prefixes] : prefixes).map(cancelChannel));
     subscriber.on('message', (channel: string, message: string) => {
-      if (channel !== cancelChannel(prefix)) return;
+      if (!channels.has(channel)) return;
       // "<cancel key>" or, for a run-wide cancel, "<cancel key>\n<reason>".
       const newline = message.indexOf('\n');
       if (newline < 0) this.cancel(message);
       else this.cancel(message.slice(0, newline), message.slice(newline + 1));
     });
-    await subscriber.subscribe(cancelChannel(prefix));
+    await subscriber.subscribe(...channels);
   }
 }
 

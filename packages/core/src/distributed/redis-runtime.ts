@@ -22,7 +22,8 @@ export interface RuntimeSettings {
 
 /**
  * The Redis side of a process (a producer's run, or a worker): one command connection, the graph
- * store, and lazily the BullMQ producer and queue handles, all under one key prefix.
+ * store, and lazily the BullMQ producer and queue handles, all under one key prefix. The shards of
+ * a namespace are runtimes on one connection (see `Namespace`): only the first owns it.
  */
 export class RedisRuntime {
   private flowProducer?: FlowProducer;
@@ -39,6 +40,7 @@ export class RedisRuntime {
     readonly redis: Redis,
     readonly store: GraphStore,
     readonly settings: RuntimeSettings,
+    private readonly ownsConnection = true,
   ) {}
 
   static async connect(config: ResolvedRedisConfig, settings: RuntimeSettings, store?: GraphStore): Promise<RedisRuntime> {
@@ -53,6 +55,14 @@ export class RedisRuntime {
     const subscriber = this.redis.duplicate({ enableAutoPipelining: false });
     subscriber.on('error', () => undefined);
     return subscriber;
+  }
+
+  /**
+   * A runtime for another key prefix (a shard) on this runtime's connection, with a graph store
+   * of its own prefix. Closing it closes its BullMQ handles and leaves the connection to its owner.
+   */
+  sibling(config: ResolvedRedisConfig): RedisRuntime {
+    return new RedisRuntime(config, this.redis, new GraphStore({ redis: this.redis, keyPrefix: config.keyPrefix, maxBlobBytes: MAX_GRAPH_BYTES }), this.settings, false);
   }
 
   get prefix(): string {
@@ -113,7 +123,7 @@ export class RedisRuntime {
   }
 
   /**
-   * Closes the BullMQ handles and the connection. Bounded: while Redis is unreachable a graceful
+   * Closes the BullMQ handles and, unless it is a sibling's, the connection. Bounded: while Redis is unreachable a graceful
    * QUIT would wait for it, so after a short grace the connection is dropped.
    */
   async close(): Promise<void> {
@@ -121,11 +131,11 @@ export class RedisRuntime {
     if (this.redis.status === 'ready') {
       await bounded((async () => {
         await Promise.allSettled(handles);
-        await this.redis.quit();
+        if (this.ownsConnection) await this.redis.quit();
       })(), 2_000);
     } else {
       for (const h of handles) h?.catch(() => undefined);
     }
-    this.redis.disconnect();
+    if (this.ownsConnection) this.redis.disconnect();
   }
 }

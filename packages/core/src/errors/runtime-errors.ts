@@ -122,6 +122,9 @@ export interface NoWorkerObservation {
   waitedMs: number;
   /** The Redis database the producer looked in. */
   db?: number;
+  /** A sharded namespace: how many shards, and the shard (its own prefix) the group lives in. */
+  shards?: number;
+  shardPrefix?: string;
   /** The last worker seen serving the queue, when one ever was, and how long ago. */
   lastWorker?: string;
   lastSeenAgoMs?: number;
@@ -139,9 +142,10 @@ export class NoWorkerActivityError extends GraflowError {
   readonly waitedMs: number;
 
   constructor(readonly observation: NoWorkerObservation) {
-    const { groupId, keyPrefix, queue, waitedMs, db, lastWorker, lastSeenAgoMs } = observation;
-    const where = `queue '${queue}' under key prefix '${keyPrefix}'${db ? ` in database ${db}` : ''}`;
-    const flags = `--redis-key-prefix ${keyPrefix}${queue === 'tasks' ? '' : ` --queues ${queue}`}`;
+    const { groupId, keyPrefix, queue, waitedMs, db, lastWorker, lastSeenAgoMs, shards, shardPrefix } = observation;
+    const shard = shards && shards > 1 ? ` (shard '${shardPrefix}' of ${shards})` : '';
+    const where = `queue '${queue}' under key prefix '${keyPrefix}'${shard}${db ? ` in database ${db}` : ''}`;
+    const flags = `--redis-key-prefix ${keyPrefix}${shards && shards > 1 ? ` --redis-shards ${shards}` : ''}${queue === 'tasks' ? '' : ` --queues ${queue}`}`;
     super(
       'NO_WORKER_ACTIVITY',
       lastWorker

@@ -25,9 +25,18 @@ export interface RedisConfig {
   keyPrefix?: string;
   /**
    * Treat host:port as a seed node of a Redis Cluster. The key prefix must then carry a hash tag
-   * (`{myapp}:workflows`) so a namespace lives in one slot. @defaultValue false
+   * (`{myapp}:workflows`) so a namespace lives in one slot, unless it is sharded. @defaultValue false
    */
   cluster?: boolean;
+  /**
+   * Spread the namespace over this many shards, `{<keyPrefix>-<i>-<salt>}` for i from 0 (each
+   * tag in its own K-th of the hash slots; see `shardPrefixes`): each run lives entirely in one
+   * shard (its keys, graph, jobs and barriers), picked from its run id, so on a Redis Cluster
+   * runs spread over the masters. The key prefix then carries no braces. Producers, workers,
+   * exporters and boards of a namespace must use the same value.
+   * @defaultValue 1 (one namespace, `keyPrefix` itself)
+   */
+  shards?: number;
 }
 
 /** TLS material, as PEM text (read the files yourself; nothing here reads paths). */
@@ -101,6 +110,8 @@ export interface ResolvedRedisConfig {
   url?: string;
   keyPrefix: string;
   cluster: boolean;
+  /** 1: the namespace is `keyPrefix`; more: it is the shards `{<keyPrefix>-<i>-<salt>}` (see `shardPrefixes`). */
+  shards: number;
 }
 
 export interface ResolvedRunOptions {
@@ -125,8 +136,14 @@ export const RUN_OPTION_DEFAULTS = {
   maxPayloadBytes: 16 * 1024 * 1024,
   connectTimeoutMs: CLIENT_OPTION_DEFAULTS.connectTimeoutMs,
   redisUnavailableTimeoutMs: CLIENT_OPTION_DEFAULTS.redisUnavailableTimeoutMs,
-  redis: { host: '127.0.0.1', port: 6379, db: 0, tls: false as const, keyPrefix: 'graflow' },
+  redis: { host: '127.0.0.1', port: 6379, db: 0, tls: false as const, keyPrefix: 'graflow', shards: 1 },
 };
+
+/**
+ * Most shards a namespace may have: every worker runs a BullMQ worker, with its own blocking
+ * connection, per shard and served queue.
+ */
+export const MAX_SHARDS = 256;
 
 const KNOWN = [
   'startNode', 'channelBackend', 'queueBackend', 'config', 'client', 'runId', 'noWorkerTimeoutMs', 'runTtlSeconds', 'maxPayloadBytes',
@@ -152,7 +169,7 @@ function int(name: string, value: unknown, fallback: number, min = 1): number {
   return value;
 }
 
-const REDIS_CONFIG_KEYS = ['host', 'port', 'username', 'password', 'db', 'tls', 'url', 'keyPrefix', 'cluster'];
+const REDIS_CONFIG_KEYS = ['host', 'port', 'username', 'password', 'db', 'tls', 'url', 'keyPrefix', 'cluster', 'shards'];
 const TLS_KEYS = ['ca', 'cert', 'key', 'servername'] as const;
 
 /** Validates a Redis config and fills its defaults. Shared by runs, workers and tools. */
@@ -176,9 +193,17 @@ export function resolveRedisConfig(config: RedisConfig = {}, where = 'config'): 
     tls: resolveTls(config.tls, `${where}.tls`),
     keyPrefix,
     cluster: bool(`${where}.cluster`, config.cluster) ?? false,
+    shards: config.shards ?? d.shards,
   };
-  if (out.cluster && !/\{[^}]+\}/.test(keyPrefix)) {
-    throw new InvalidOptionError(`${where}.keyPrefix`, keyPrefix, "a hash tag in braces on Redis Cluster, e.g. '{myapp}:workflows'");
+  if (!Number.isInteger(out.shards) || out.shards < 1 || out.shards > MAX_SHARDS) {
+    throw new InvalidOptionError(`${where}.shards`, out.shards, `an integer from 1 to ${MAX_SHARDS}`);
+  }
+  if (out.shards > 1 && /[{}]/.test(keyPrefix)) {
+    // Each shard is its own hash tag; a brace in the prefix would nest or end it.
+    throw new InvalidOptionError(`${where}.keyPrefix`, keyPrefix, `a prefix without braces when ${where}.shards is ${out.shards} (each shard is a hash tag of its own, {<prefix>-<i>-<salt>})`);
+  }
+  if (out.cluster && out.shards === 1 && !/\{[^}]+\}/.test(keyPrefix)) {
+    throw new InvalidOptionError(`${where}.keyPrefix`, keyPrefix, "a hash tag in braces on Redis Cluster, e.g. '{myapp}:workflows' (or shards > 1, which tag each shard)");
   }
   if (out.cluster && out.db !== 0) throw new InvalidOptionError(`${where}.db`, out.db, '0 on Redis Cluster (it has one database)');
   if (out.port > 65535) throw new InvalidOptionError(`${where}.port`, out.port, 'a TCP port (1-65535)');

@@ -29,13 +29,16 @@ export class NoWorkerWatchdog {
       const lastSeenAt = presence.lastSeenAgoMs === undefined ? -Infinity : now - presence.lastSeenAgoMs;
       const since = Math.max(this.startedAt, lastSeenAt);
       if (now - since < this.windowMs) continue;
-      const { config } = this.client.runtime;
+      // The namespace's own prefix and shard count are what an operator sets on the workers.
+      const { config } = this.client.namespace;
+      const shards = this.client.namespace.shards.length;
       return {
         groupId: this.instance.group.id,
         keyPrefix: config.keyPrefix,
         queue,
         waitedMs: now - since,
         ...(config.db ? { db: config.db } : {}),
+        ...(shards > 1 ? { shards, shardPrefix: this.client.runtime.prefix } : {}),
         ...(presence.lastWorker ? { lastWorker: presence.lastWorker, lastSeenAgoMs: presence.lastSeenAgoMs } : {}),
       };
     }
