@@ -26,9 +26,13 @@ export type ScriptClient = Redis & {
   graflowRunEvent(events: string, channel: string, ttl: number, type: string, json: string): Promise<number>;
   graflowRunBegin(meta: string, control: string, events: string, eventsChannel: string, ttl: number, json: string): Promise<[string, string]>;
   graflowRunFinish(
-    meta: string, runKeys: string, events: string,
-    status: string, field: 'output' | 'error', payload: Buffer, ttl: number, channel: string, eventsOn: string, json: string,
+    meta: string, runKeys: string, events: string, control: string, results: string,
+    status: string, field: 'output' | 'error', payload: Buffer, ttl: number, channel: string, eventsOn: string, json: string, read: '',
   ): Promise<number>;
+  graflowRunFinishBuffer(
+    meta: string, runKeys: string, events: string, control: string, results: string,
+    status: string, field: 'output' | 'error', payload: Buffer, ttl: number, channel: string, eventsOn: string, json: string, read: '1',
+  ): Promise<[number, Buffer, Buffer, ...Buffer[]]>;
   graflowWorkerHeartbeat(workers: string, workerId: string, retainMs: number, backMs: number): Promise<number>;
   graflowWorkersAlive(workers: string, staleMs: number): Promise<[number, string, number]>;
 };

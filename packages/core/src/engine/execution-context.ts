@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RunState } from '../channels/channel';
+import type { RunControl, RunState } from '../channels/channel';
 import { MemoryRunState } from '../channels/memory-channel';
 import { GraphDefinitionError, WorkflowCancelledError } from '../errors';
 import { CallbackSink, deliver, withGroupEvents, withTaskEvents } from '../events/event-hooks';
@@ -64,8 +64,8 @@ export class ExecutionContext {
         stopEvents.abort();
       };
       try {
-        const result = await this.runGraph<T>(session.runId, session.state, session.executor, session.signal, session.events);
-        await session.finish({ status: 'succeeded', output: result.output });
+        // The run's end is recorded as the results are read (one round trip; see complete()).
+        const result = await this.runGraph<T>(session.runId, session.state, (output) => session.complete(output), session.executor, session.signal, session.events);
         await drained();
         return result;
       } catch (err) {
@@ -83,7 +83,8 @@ export class ExecutionContext {
     const sink = this.options.onEvent ? new CallbackSink(runId, this.options.onEvent) : undefined;
     sink?.emit({ type: 'run:started' });
     try {
-      const result = await this.runGraph<T>(runId, new MemoryRunState(), undefined, undefined, sink);
+      const state = new MemoryRunState();
+      const result = await this.runGraph<T>(runId, state, () => state.final(), undefined, undefined, sink);
       sink?.emit({ type: 'run:finished', status: 'succeeded' });
       return result;
     } catch (err) {
@@ -92,8 +93,18 @@ export class ExecutionContext {
     }
   }
 
-  /** Walks the graph from the start node; `outage` aborts the run when Redis stays away. */
-  private async runGraph<T>(runId: string, state: RunState, redis?: GroupExecutor, outage?: AbortSignal, events?: EventSink): Promise<RunResult<T>> {
+  /**
+   * Walks the graph from the start node, then `end(output)` gives the control flags and results
+   * (on Redis it also records the run's end); `outage` aborts the run when Redis stays away.
+   */
+  private async runGraph<T>(
+    runId: string,
+    state: RunState,
+    end: (output: unknown) => Promise<{ control: RunControl | undefined; results: Record<string, unknown> }>,
+    redis?: GroupExecutor,
+    outage?: AbortSignal,
+    events?: EventSink,
+  ): Promise<RunResult<T>> {
     const opts = this.options;
     // One controller per run; a client's long-lived outage signal is forwarded into it and the
     // listener removed when the run ends (AbortSignal.any would pin every run to that signal).
@@ -114,7 +125,7 @@ export class ExecutionContext {
     const root = opts.startNode ?? this.graph.root;
     const work = (async () => {
       const output = await runner.runRoot({ graph: this.graph, nodeId: root }, { graph: this.graph, path: '', signal, visits: new Map() });
-      const { control, results } = await state.final();
+      const { control, results } = await end(output);
       if (control?.kind === 'cancelled') throw new WorkflowCancelledError(control.reason);
       return { runId, output: output as T, results };
     })();

@@ -88,7 +88,7 @@ export class GraflowClient {
   openRun(graph: Graph, options: RunSessionOptions): Promise<RunSession> {
     if (this.closed) throw new Error('this Graflow client is closed');
     const runId = options.runId ?? randomUUID();
-    return openRun(this.shardClients[this.namespace.shardIndexOf(runId)]!, graph, { ...options, runId });
+    return openRun(this.shardClients[this.namespace.shardIndexOf(runId)]!, graph, { ...options, runId, generatedId: options.runId === undefined });
   }
 
   /** @internal Enqueues a durable run (`workflow.submit()`) in its shard; resolves with its id once it is enqueued. */
