@@ -92,6 +92,11 @@ export class GraphStore {
     return (await singleFlight(this.loading, hash, () => this.fetch(hash))) as T;
   }
 
+  /** Loads served from the cache so far (`stats().hits`, without building the whole object). */
+  get cacheHits(): number {
+    return this.counters.hits;
+  }
+
   stats(): GraphStoreStats {
     return { ...this.counters, cachedGraphs: this.cache.entries, cachedBytes: this.cache.bytes };
   }

@@ -77,8 +77,9 @@ export class Barrier {
 
   /**
    * Creates the barrier; false when it already existed. With `inOrder`, the script is sent as EVAL
-   * (not EVALSHA): a script-cache miss would make ioredis resend it after whatever the caller
-   * pipelined behind it, and the caller relies on Redis running it first.
+   * (not EVALSHA): commands on one connection run in the order they are written, but after a
+   * script-cache miss (a Redis restart) ioredis would resend an EVALSHA after whatever the caller
+   * wrote behind it, and the caller relies on Redis running it first.
    */
   async init(total: number, spec: PolicySpec, members: string[], groupId: string, options: { inOrder?: boolean } = {}): Promise<boolean> {
     const { kind, param } = policyArgs(spec, members);

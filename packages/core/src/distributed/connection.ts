@@ -17,11 +17,6 @@ export function redisAddress(config: ResolvedRedisConfig): string {
 }
 
 export interface ClientOptions {
-  /**
-   * Batch the commands issued in the same tick into one write (many runs in flight share one
-   * connection). Not for blocking connections. @defaultValue false
-   */
-  autoPipelining?: boolean;
   /** BullMQ workers and blocking calls need `maxRetriesPerRequest: null`. */
   blocking?: boolean;
   connectTimeoutMs?: number;
@@ -51,13 +46,6 @@ function tlsOf(config: ResolvedRedisConfig): ConnectionOptions | undefined {
 }
 
 /**
- * Auto-pipelined commands wait for the end of the tick, while a MULTI (BullMQ's flow add) is
- * written at once; EVAL is left out so a script sent to run before a flow (`Barrier.init` with
- * `inOrder`) is written, and run, first.
- */
-const AUTO_PIPELINING: RedisOptions = { enableAutoPipelining: true, autoPipeliningIgnoredCommands: ['eval'] };
-
-/**
  * An ioredis client that reconnects forever with a capped backoff (transient outages are retried)
  * and never prints an unhandled 'error' event.
  */
@@ -69,7 +57,6 @@ export function createRedisClient(config: ResolvedRedisConfig, options: ClientOp
     connectTimeout: options.connectTimeoutMs ?? 5_000,
     maxRetriesPerRequest: options.blocking ? null : 20,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2_000),
-    ...(options.autoPipelining ? AUTO_PIPELINING : {}),
     ...(tls ? { tls } : {}),
   };
   const auth: RedisOptions = {
@@ -84,7 +71,6 @@ export function createRedisClient(config: ResolvedRedisConfig, options: ClientOp
       // The cluster's own ready check is CLUSTER INFO, which such a user may run.
       enableReadyCheck: true,
       clusterRetryStrategy: base.retryStrategy,
-      ...(options.autoPipelining ? AUTO_PIPELINING : {}),
       redisOptions: { ...ACL_FRIENDLY, connectTimeout: base.connectTimeout, maxRetriesPerRequest: base.maxRetriesPerRequest, ...auth, ...(tls ? { tls } : {}) },
     });
     cluster.on('error', () => undefined);

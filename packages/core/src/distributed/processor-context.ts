@@ -56,9 +56,9 @@ export class ProcessorContext {
   async loadGraph(hash: string): Promise<Graph> {
     const { store } = this.runtime;
     const onLoad = this.options.onGraphLoad;
-    const before = onLoad ? store.stats().hits : 0;
+    const before = store.cacheHits;
     const graph = (await store.load(hash)) as Graph;
-    onLoad?.(store.stats().hits > before);
+    onLoad?.(store.cacheHits > before);
     this.runtime.knowGraph(graph, hash);
     return graph;
   }

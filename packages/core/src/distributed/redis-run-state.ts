@@ -87,13 +87,21 @@ export interface JournalOptions {
 
 /** The replay journal of one branch execution, in a Redis hash that follows the run's TTL. */
 export class RedisJournal implements Journal {
+  private journalKey: string | undefined;
+
   constructor(
     private readonly redis: Redis,
-    private readonly key: string,
-    private readonly runKeys: string,
+    private readonly keys: RunKeys,
+    private readonly branchPath: string,
     private readonly limits: RunLimits,
     private readonly options: JournalOptions = {},
   ) {}
+
+  /** Computed on first use: most branches (a lone task's first start) never read or write it. */
+  private get key(): string {
+    this.journalKey ??= this.keys.journal(this.branchPath);
+    return this.journalKey;
+  }
 
   async get(step: string): Promise<JournalEntry | undefined> {
     if (this.options.fresh) return undefined;
@@ -106,6 +114,7 @@ export class RedisJournal implements Journal {
     if (this.options.loneTask && !d?.next?.length && !d?.iterate && !d?.terminate) return;
     const bytes = encodeValue(entry, `journal entry '${step}'`, this.limits.maxPayloadBytes);
     const ttl = this.limits.ttlSeconds;
-    await this.redis.multi().hset(this.key, step, bytes).expire(this.key, ttl).sadd(this.runKeys, this.key).expire(this.runKeys, ttl).exec();
+    const { runKeys } = this.keys;
+    await this.redis.multi().hset(this.key, step, bytes).expire(this.key, ttl).sadd(runKeys, this.key).expire(runKeys, ttl).exec();
   }
 }

@@ -44,15 +44,14 @@ export class RedisRuntime {
   ) {}
 
   static async connect(config: ResolvedRedisConfig, settings: RuntimeSettings, store?: GraphStore): Promise<RedisRuntime> {
-    // Commands of many runs (or branches) in flight share this connection: batch each tick's.
-    const redis = createRedisClient(config, { connectTimeoutMs: settings.connectTimeoutMs, blocking: true, autoPipelining: true });
+    const redis = createRedisClient(config, { connectTimeoutMs: settings.connectTimeoutMs, blocking: true });
     await connectChecked(redis, config, settings.connectTimeoutMs);
     return new RedisRuntime(config, redis, store ?? new GraphStore({ redis, keyPrefix: config.keyPrefix, maxBlobBytes: MAX_GRAPH_BYTES }), settings);
   }
 
   /** A second connection to the same server for pub/sub (subscribers take no other commands). */
   subscriberConnection(): Redis {
-    const subscriber = this.redis.duplicate({ enableAutoPipelining: false });
+    const subscriber = this.redis.duplicate();
     subscriber.on('error', () => undefined);
     return subscriber;
   }
@@ -78,8 +77,7 @@ export class RedisRuntime {
   }
 
   journal(runId: string, branchPath: string, limits: RunLimits, options: JournalOptions = {}): RedisJournal {
-    const keys = this.keys(runId);
-    return new RedisJournal(this.redis, keys.journal(branchPath), keys.runKeys, limits, options);
+    return new RedisJournal(this.redis, this.keys(runId), branchPath, limits, options);
   }
 
   /** Saves a graph once per graph object (lazy upload: only when a distributed group starts). */

@@ -46,13 +46,11 @@ export async function runTask(input: RunTaskInput): Promise<{ value: unknown; di
 async function runAttempt(input: RunTaskInput, attempt: number): Promise<{ value: unknown; directives: Directives }> {
   const { node, registered } = input;
   const { timeoutMs } = taskOptionsOf(node);
-  // The attempt's own controller: the run's signal forwards into it, and its timeout aborts it.
-  const link = linkedController(input.signal);
-  const signal = link.controller.signal;
-  const timer =
-    timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => link.controller.abort(new TaskTimeoutError(node.id, timeoutMs)), timeoutMs);
+  // With a timeout the attempt gets its own controller (the run's signal forwards into it, the
+  // timeout aborts it); without one, the run's signal is the attempt's.
+  const link = timeoutMs === undefined ? undefined : linkedController(input.signal);
+  const signal = link ? link.controller.signal : input.signal;
+  const timer = link ? setTimeout(() => link.controller.abort(new TaskTimeoutError(node.id, timeoutMs!)), timeoutMs) : undefined;
   const ctx = new TaskContextImpl(node.id, input.runId, input.params, attempt, input.iteration, signal, input.state);
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
@@ -66,7 +64,7 @@ async function runAttempt(input: RunTaskInput, attempt: number): Promise<{ value
     return { value, directives: ctx.directives };
   } finally {
     if (timer) clearTimeout(timer);
-    link.dispose();
+    link?.dispose();
     if (onAbort) signal.removeEventListener('abort', onAbort);
     aborted.catch(() => undefined);
   }
