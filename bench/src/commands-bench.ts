@@ -3,7 +3,7 @@ import { BENCH } from './config';
 import { fanOut } from './distributed-bench';
 import { startFleet } from './fleet';
 import { RawFlows } from './raw-flows';
-import type { BenchRow, BenchSection } from './run';
+import type { BenchRow, BenchSection } from './section';
 import { RedisMonitor } from './tools/monitor';
 
 /** Per-branch Redis work of one warm group, counted with MONITOR: client calls and commands run. */

@@ -1,6 +1,6 @@
 import { BENCH } from './config';
 import { fanOut, withArena } from './distributed-bench';
-import type { BenchRow, BenchSection } from './run';
+import type { BenchRow, BenchSection } from './section';
 import { ratio, timeMs } from './stats';
 
 /** Runs `total` calls of `one`, at most `inFlight` at once; resolves with the wall time in ms. */

@@ -3,7 +3,7 @@ import { noop } from './bench-tasks';
 import { BENCH } from './config';
 import { startFleet, type Fleet } from './fleet';
 import { RawFlows } from './raw-flows';
-import type { BenchRow, BenchSection } from './run';
+import type { BenchRow, BenchSection } from './section';
 import { median, mib, ms, percentile, ratio, timeMs } from './stats';
 
 type Redis = { host: string; port: number };

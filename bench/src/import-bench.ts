@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { BenchRow, BenchSection } from './run';
+import type { BenchRow, BenchSection } from './section';
 import { median } from './stats';
 
 const exec = promisify(execFile);

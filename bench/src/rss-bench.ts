@@ -5,7 +5,7 @@ import { noop } from './bench-tasks';
 import { BENCH } from './config';
 import { startFleet } from './fleet';
 import { RawFlows } from './raw-flows';
-import type { BenchRow, BenchSection } from './run';
+import type { BenchRow, BenchSection } from './section';
 import { collectGarbage, mib, ratio } from './stats';
 import { workflowGraph } from './store-bench';
 import type { MemoryReport } from './worker-process';

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { encodeCanonical, GraphStore } from '@graflow/store';
-import type { BenchSection } from './run';
+import type { BenchSection } from './section';
 import { median, timeUs } from './stats';
 
 /** What `benchStore` measured; times are medians in microseconds. */

@@ -42,7 +42,7 @@ export type { GraflowClient } from './client';
 export { resolveClientOptions, CLIENT_OPTION_DEFAULTS } from './options/client-options';
 export type { ClientOptions, ResolvedClientOptions } from './options/client-options';
 export type { RunResult, ExecutionContextOptions } from './engine/execution-context';
-export type { TaskContext } from './engine/task-context';
+export type { TaskContext, NextNode } from './engine/task-context';
 export type { Channel, ChannelWriteOptions } from './channels/channel';
 export { definePolicy, decidePolicy } from './policies/policy';
 export type { CustomPolicy, GroupPolicy, PolicyState, PolicyDecision } from './policies/policy';

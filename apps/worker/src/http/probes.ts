@@ -1,5 +1,8 @@
 import type { TaskWorkerHandle } from '../task-worker-api';
-import type { Probe } from './server';
+
+/** A probe answers whether the process is in the probed state, and why not when it isn't. */
+export type Probe = () => { ok: true } | { ok: false; reason: string };
+
 
 const OK = { ok: true } as const;
 

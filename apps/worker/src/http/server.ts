@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../task-worker-api';
 import { StartupError, firstLine } from '../cli/errors';
-import { aliveProbe } from './probes';
+import { aliveProbe, type Probe } from './probes';
 
-/** A probe answers whether the process is in the probed state, and why not when it isn't. */
-export type Probe = () => { ok: true } | { ok: false; reason: string };
+export type { Probe };
+
 
 export interface OpsHttpOptions {
   host: string;

@@ -2,17 +2,13 @@ import { InvalidOptionError } from '../errors';
 import type { GroupBackend, PolicySpec, TaskOptionsSpec } from '../graph/types';
 import { chainId, groupId, instanceId } from '../graph/ids';
 import { toPolicySpec, type GroupPolicy } from '../policies/policy';
-import type { TaskContext } from '../engine/task-context';
+import type { ResultRef, TaskContext } from '../engine/task-context';
+
+export type { ResultRef };
 
 /** Anything that can stand in a workflow: a task, a bound instance, a chain or a group. */
 export type WorkflowNode = Task<any, any> | TaskInstance<any, any> | Chain | ParallelGroup;
 
-/** A node whose result `getResult` can type: a task or a bound instance. */
-export interface ResultRef<R> {
-  readonly nodeId: string;
-  /** Type-level only: the task's resolved return type. */
-  readonly __result?: R;
-}
 
 abstract class NodeBase {
   abstract readonly nodeId: string;

@@ -1,7 +1,7 @@
 import IORedis, { type Redis, type RedisOptions } from 'ioredis';
 import type { ConnectionOptions } from 'node:tls';
 import { GraflowConnectionError, RedisAccessError } from '../errors';
-import type { ResolvedRedisConfig } from '../options/run-options';
+import type { ResolvedRedisConfig } from '../options/redis-config';
 
 /** host:port (or the URL's host) for messages; never includes the password. */
 export function redisAddress(config: ResolvedRedisConfig): string {

@@ -3,7 +3,7 @@ import { Barrier } from './barrier';
 import { branchQueue } from './branch-queue';
 import { cancelKey, DEFAULT_QUEUE, groupJobId, runChannel } from './keys';
 import type { RedisRuntime } from './redis-runtime';
-import type { RunLimits } from './redis-run-state';
+import type { RunLimits } from './run-limits';
 
 export type { RunLimits };
 

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { ResolvedRedisConfig } from '../options/run-options';
+import type { ResolvedRedisConfig } from '../options/redis-config';
 import { RedisRuntime, type RuntimeSettings } from './redis-runtime';
 import { shardConfigs, shardIndexOfRun } from './shards';
 

@@ -3,7 +3,7 @@ import type { Channel, ChannelWriteOptions } from '../channels/channel';
 import { notANumber } from '../channels/channel';
 import { decodeValue, encodeValue } from '../codec/value-codec';
 import type { RunKeys } from './keys';
-import type { RunLimits } from './redis-run-state';
+import type { RunLimits } from './run-limits';
 import { scripted } from './scripts';
 
 /**

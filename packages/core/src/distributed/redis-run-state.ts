@@ -3,14 +3,10 @@ import type { Channel, Journal, JournalEntry, RunControl, RunState } from '../ch
 import { decodeValue, encodeValue } from '../codec/value-codec';
 import type { RunKeys } from './keys';
 import { RedisChannel } from './redis-channel';
+import type { RunLimits } from './run-limits';
 
-/** Limits a run carries into every job, so workers apply the producer's settings. */
-export interface RunLimits {
-  /** TTL of the run's keys, in seconds. */
-  ttlSeconds: number;
-  /** Largest encoded result, branch value or channel write. */
-  maxPayloadBytes: number;
-}
+export type { RunLimits };
+
 
 /** Results, channel and control flags of one run in Redis, all expiring with the run's TTL. */
 export class RedisRunState implements RunState {

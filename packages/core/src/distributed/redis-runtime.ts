@@ -3,11 +3,12 @@ import { LRUCache } from 'lru-cache';
 import type { Redis } from 'ioredis';
 import { GraphStore } from '@graflow/store';
 import type { Graph } from '../graph/types';
-import type { ResolvedRedisConfig } from '../options/run-options';
+import type { ResolvedRedisConfig } from '../options/redis-config';
 import { connectChecked, createRedisClient } from './connection';
 import { bounded } from '../util/signals';
 import { DEFAULT_QUEUE, RunKeys } from './keys';
-import { RedisJournal, RedisRunState, type JournalOptions, type RunLimits } from './redis-run-state';
+import { RedisJournal, RedisRunState, type JournalOptions } from './redis-run-state';
+import type { RunLimits } from './run-limits';
 
 /**
  * The largest graph a run may upload (canonical bytes, before compression). A group fanned out

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { ResolvedRedisConfig } from '../options/run-options';
+import type { ResolvedRedisConfig } from '../options/redis-config';
 
-export { MAX_SHARDS } from '../options/run-options';
+export { MAX_SHARDS } from '../options/redis-config';
 
 /** Redis Cluster's hash slots. */
 const SLOTS = 16_384;

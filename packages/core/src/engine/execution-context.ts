@@ -8,18 +8,13 @@ import type { Graph } from '../graph/types';
 import { resolveRunOptions, type ResolvedRunOptions, type RunOptions } from '../options/run-options';
 import { bounded, raceSignal } from '../util/signals';
 import { loadRedisBackend } from './load-redis';
+import type { RunResult } from './run-result';
+
+export type { RunResult };
 import { LocalGroupExecutor } from './local-group-executor';
 import { Runner } from './runner';
 import type { GroupExecutor } from './scope';
 
-/** What a run resolves to. */
-export interface RunResult<T = unknown> {
-  runId: string;
-  /** Value of the last node of the root sequence (a group's value maps branch ids to values). */
-  output: T;
-  /** Each task's value, by node id. */
-  results: Record<string, unknown>;
-}
 
 export interface ExecutionContextOptions extends RunOptions {
   graph: Graph;

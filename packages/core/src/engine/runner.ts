@@ -1,4 +1,4 @@
-import { Chain, ParallelGroup, Task, TaskInstance, type WorkflowNode } from '../authoring/nodes';
+import { Chain, ParallelGroup, Task, TaskInstance } from '../authoring/nodes';
 import type { Journal, RunState } from '../channels/channel';
 import { CycleLimitExceededError, GotoOutOfBranchError, GraphDefinitionError, WorkflowCancelledError } from '../errors';
 import { buildGraph, graphNode } from '../graph/build-graph';
@@ -7,7 +7,7 @@ import { taskOptionsOf } from '../options/task-options';
 import { lookupTask } from '../registry/task-registry';
 import { runTask } from './run-task';
 import { type GroupExecutor, type NodeRef, type ResolvedDirectives, type RunnerHooks, type Scope } from './scope';
-import type { Directives } from './task-context';
+import type { Directives, NextNode } from './task-context';
 
 export interface RunnerOptions {
   runId: string;
@@ -158,7 +158,7 @@ export class Runner {
   }
 
   /** An existing node of the graph by id, or a graph of its own for a node built at run time. */
-  private refFor(node: WorkflowNode, scope: Scope): NodeRef {
+  private refFor(node: NextNode, scope: Scope): NodeRef {
     if (!(node instanceof Task || node instanceof TaskInstance || node instanceof Chain || node instanceof ParallelGroup)) {
       throw new GraphDefinitionError(`nextTask() needs a task, task instance, chain or group; got ${String(node)}`);
     }

@@ -1,7 +1,22 @@
-import type { ResultRef, WorkflowNode } from '../authoring/nodes';
 import type { Channel } from '../channels/channel';
 import { ResultNotFoundError, WorkflowCancelledError } from '../errors';
 import type { RunState } from '../channels/channel';
+
+/** A node whose result `getResult` can type: a task or a bound instance. */
+export interface ResultRef<R> {
+  readonly nodeId: string;
+  /** Type-level only: the task's resolved return type. */
+  readonly __result?: R;
+}
+
+/**
+ * A node a task may ask to run next: a task, a bound instance, a chain or a group (`WorkflowNode`).
+ * Typed by shape here so the node classes and this context do not import each other; the engine
+ * checks that it really is one.
+ */
+export interface NextNode {
+  readonly nodeId: string;
+}
 
 /** What a task function receives. */
 export interface TaskContext<P = unknown> {
@@ -20,7 +35,7 @@ export interface TaskContext<P = unknown> {
   getResult<R>(ref: ResultRef<R>): Promise<R>;
   getResult<R = unknown>(nodeId: string): Promise<R>;
   /** Runs `node` after this task; with `goto`, jumps to it instead of the normal successors. */
-  nextTask(node: WorkflowNode, options?: { goto?: boolean }): void;
+  nextTask(node: NextNode, options?: { goto?: boolean }): void;
   /** Runs this task again, with `data` as the next `params` when given. */
   nextIteration(data?: P): void;
   /** Ends the workflow successfully after this task; the rest is skipped. */
@@ -31,7 +46,7 @@ export interface TaskContext<P = unknown> {
 
 /** What a task asked the engine to do next. Serializable, so it can be journaled. */
 export interface Directives {
-  next: Array<{ node: WorkflowNode; goto: boolean }>;
+  next: Array<{ node: NextNode; goto: boolean }>;
   iterate?: { params: unknown };
   terminate?: { reason?: string };
 }
@@ -64,7 +79,7 @@ export class TaskContextImpl<P> implements TaskContext<P> {
     return value as R;
   }
 
-  nextTask(node: WorkflowNode, options: { goto?: boolean } = {}): void {
+  nextTask(node: NextNode, options: { goto?: boolean } = {}): void {
     this.directives.next.push({ node, goto: options.goto === true });
   }
 

@@ -2,7 +2,7 @@ import { RUN_EVENT_TYPES, type RunEvent, type RunEventType } from '../../events/
 import { RunNotFoundError } from '../../errors/run-errors';
 import { linkedController, raceSignal } from '../../util/signals';
 import { runChannel } from '../keys';
-import type { GraflowClient } from '../producer/graflow-client';
+import type { ProducerClient } from '../producer/producer-client';
 import { LOOK_AGAIN_MS } from '../run-job/channel-watch';
 import { TERMINAL_STATUSES } from '../run-job/finish-run';
 
@@ -34,7 +34,7 @@ function parseEntry(runId: string, id: string, fields: string[]): RunEvent | und
  * nothing falls between). Ends after `run:finished`, when the run ended without one (events
  * off), when its keys are gone, or quietly when `stop` fires; throws when `outage` fires.
  */
-export async function* readRunEvents(client: GraflowClient, runId: string, stop: AbortSignal): AsyncGenerator<RunEvent> {
+export async function* readRunEvents(client: ProducerClient, runId: string, stop: AbortSignal): AsyncGenerator<RunEvent> {
   const { runtime } = client;
   const keys = runtime.keys(runId);
   // Linked, not AbortSignal.any: the client's outage signal lives as long as the client.

@@ -1,5 +1,5 @@
 import type { ResolvedClientOptions } from '../../options/client-options';
-import type { ResolvedRedisConfig } from '../../options/run-options';
+import type { ResolvedRedisConfig } from '../../options/redis-config';
 import { GraflowClient } from './graflow-client';
 
 /** The Redis backend's entry point, loaded lazily by the engine (see `engine/load-redis.ts`). */

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { GraflowConnectionError } from '../../errors';
 import type { Graph } from '../../graph/types';
 import type { ResolvedClientOptions } from '../../options/client-options';
-import type { ResolvedRedisConfig } from '../../options/run-options';
+import type { ResolvedRedisConfig } from '../../options/redis-config';
 import { connectChecked, redisAddress } from '../connection';
 import { wakeChannel } from '../keys';
 import { Namespace } from '../namespace';
@@ -15,6 +15,7 @@ import { submitRun, type SubmitRunOptions } from '../run-job/submit-run';
 import { ConnectionHealth } from './connection-health';
 import { openRun, type RunSession, type RunSessionOptions } from './run-session';
 import { WakeDispatcher } from './wake-dispatcher';
+import type { ProducerClient } from './producer-client';
 
 /**
  * A process's long-lived connection to Graflow on Redis: create it once with `connect(config)`,
@@ -23,7 +24,7 @@ import { WakeDispatcher } from './wake-dispatcher';
  * node, on a Cluster): one for commands (shared with BullMQ's producers and queues of every
  * shard) and one subscriber on which every decided group wakes its waiter.
  */
-export class GraflowClient {
+export class GraflowClient implements ProducerClient {
   /** @internal */
   readonly wakeups: WakeDispatcher;
   /** @internal */

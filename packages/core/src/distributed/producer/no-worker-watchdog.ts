@@ -1,6 +1,6 @@
 import type { NoWorkerObservation } from '../../errors';
 import type { GroupInstance } from '../group-instance';
-import type { GraflowClient } from './graflow-client';
+import type { ProducerClient } from './producer-client';
 
 /**
  * Tells a waiting group whose queue has had no live worker for the whole window. It reads the
@@ -9,7 +9,7 @@ import type { GraflowClient } from './graflow-client';
  */
 export class NoWorkerWatchdog {
   constructor(
-    private readonly client: GraflowClient,
+    private readonly client: ProducerClient,
     private readonly instance: GroupInstance,
     private readonly queues: readonly string[],
     private readonly windowMs: number,

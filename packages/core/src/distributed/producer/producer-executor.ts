@@ -9,7 +9,7 @@ import { cancelKey, groupKeyOf } from '../keys';
 import { settleDecided } from '../outcomes';
 import type { RedisRunState } from '../redis-run-state';
 import { bounded, raceSignal } from '../../util/signals';
-import type { GraflowClient } from './graflow-client';
+import type { ProducerClient } from './producer-client';
 import type { WakeWait } from './wake-dispatcher';
 import { NoWorkerWatchdog } from './no-worker-watchdog';
 
@@ -26,7 +26,7 @@ const LOOK_AGAIN_MS = 5_000;
  */
 export class ProducerGroupExecutor implements GroupExecutor {
   constructor(
-    private readonly client: GraflowClient,
+    private readonly client: ProducerClient,
     private readonly run: RunRef,
     private readonly noWorkerTimeoutMs: number,
     /** The run's state: the control flags read with the decision prime its next `getControl()`. */

@@ -3,7 +3,7 @@ import type { RunControl, RunState } from '../../channels/channel';
 import type { GroupExecutor } from '../../engine/scope';
 import type { Graph } from '../../graph/types';
 import type { RunRef } from '../group-instance';
-import type { RunLimits } from '../redis-run-state';
+import type { RunLimits } from '../run-limits';
 import type { EventSink } from '../../events/run-event';
 import { RedisEventSink } from '../events/redis-event-sink';
 import { claimRun } from '../run-claim';
@@ -11,7 +11,7 @@ import { completeRun, finishRun, type RunOutcome } from '../run-job/finish-run';
 import { PayloadTooLargeError } from '../../errors';
 import { keepRunAlive } from '../run-keepalive';
 import { bounded } from '../../util/signals';
-import type { GraflowClient } from './graflow-client';
+import type { ProducerClient } from './producer-client';
 import { ProducerGroupExecutor } from './producer-executor';
 
 export interface RunSessionOptions {
@@ -52,7 +52,7 @@ export interface RunSession {
  * Claims the run id (refusing one still in use), keeps the run's keys alive while it runs, and
  * wires its groups to the client's shared wake-up channel.
  */
-export async function openRun(client: GraflowClient, graph: Graph, options: RunSessionOptions): Promise<RunSession> {
+export async function openRun(client: ProducerClient, graph: Graph, options: RunSessionOptions): Promise<RunSession> {
   const { runtime } = client;
   const runId = options.runId ?? randomUUID();
   const keys = runtime.keys(runId);

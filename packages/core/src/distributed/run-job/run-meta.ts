@@ -1,5 +1,5 @@
-import { RUN_OPTION_DEFAULTS } from '../../options/run-options';
-import type { RunLimits } from '../redis-run-state';
+import { RUN_OPTION_DEFAULTS } from '../../options/run-defaults';
+import type { RunLimits } from '../run-limits';
 
 /**
  * The limits a process that did not start a run applies to it: the run's own TTL (stored when it

@@ -1,5 +1,5 @@
 import { decodeValue } from '../../codec/value-codec';
-import type { RunResult } from '../../engine/execution-context';
+import type { RunResult } from '../../engine/run-result';
 import { WorkflowCancelledError } from '../../errors';
 import { RunNotFoundError } from '../../errors/run-errors';
 import type { RunEvent } from '../../events/run-event';
@@ -7,7 +7,7 @@ import { linkedController, raceSignal } from '../../util/signals';
 import { readRunEvents } from '../events/event-reader';
 import { runChannel } from '../keys';
 import { remoteError } from '../outcomes';
-import type { GraflowClient } from '../producer/graflow-client';
+import type { ProducerClient } from '../producer/producer-client';
 import { cancelRun } from './cancel-run';
 import { LOOK_AGAIN_MS, type ChannelWatch } from './channel-watch';
 import type { RunStatus } from './finish-run';
@@ -19,7 +19,7 @@ const STATUSES: readonly string[] = ['queued', 'running', 'succeeded', 'failed',
 /** A run as any process sees it through a client: its status, its ending, its events. */
 export class RunView {
   constructor(
-    private readonly client: GraflowClient,
+    private readonly client: ProducerClient,
     readonly runId: string,
   ) {}
 

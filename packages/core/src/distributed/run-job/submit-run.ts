@@ -4,8 +4,8 @@ import { bounded } from '../../util/signals';
 import { JOB_PAYLOAD_VERSION, jobDisplayName, type RunJobData } from '../job-data';
 import { runJobId } from '../keys';
 import { claimRun } from '../run-claim';
-import type { GraflowClient } from '../producer/graflow-client';
-import type { RunLimits } from '../redis-run-state';
+import type { ProducerClient } from '../producer/producer-client';
+import type { RunLimits } from '../run-limits';
 import { finishRun } from './finish-run';
 
 export interface SubmitRunOptions {
@@ -19,7 +19,7 @@ export interface SubmitRunOptions {
  * and enqueues the run's root job. Once this resolves the run needs nothing from this process:
  * workers run it, keep its keys alive and record its ending.
  */
-export async function submitRun(client: GraflowClient, graph: Graph, options: SubmitRunOptions): Promise<string> {
+export async function submitRun(client: ProducerClient, graph: Graph, options: SubmitRunOptions): Promise<string> {
   const { runtime } = client;
   const { limits, startNode } = options;
   const runId = options.runId ?? randomUUID();
