@@ -15,7 +15,6 @@ import {
   durationSeconds,
   kustomizeObjects,
   lintCompose,
-  one,
   parseEnvFile,
   parseUnit,
   readYaml,

@@ -13,8 +13,8 @@ const report = task('types-report', async (ctx) => {
   assertType<Equal<typeof user, { id: number; name: string }>>();
   const n = await ctx.getResult(count);
   assertType<Equal<typeof n, number>>();
-  const untyped = await ctx.getResult('types-count');
-  assertType<Equal<typeof untyped, unknown>>();
+  const _untyped = await ctx.getResult('types-count');
+  assertType<Equal<typeof _untyped, unknown>>();
   // Type-level only (never called): misuse must not compile.
   const misuse = () => {
     // @ts-expect-error a number has no 'name'

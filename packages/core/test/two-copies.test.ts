@@ -4,7 +4,6 @@ import * as fromSource from '@graflow/core';
 // Two copies of @graflow/core in one process: the TypeScript sources (what jest maps the package
 // to) and the built dist (what a user's module may load). They must share the task registry and
 // recognise each other's errors.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const fromDist = require(join(__dirname, '..', 'dist', 'index.js')) as typeof fromSource;
 
 test('the copies are distinct modules', () => {

@@ -220,7 +220,7 @@ describe('GraphStore errors', () => {
   });
 
   it('names the hash, the key and the likely causes when a graph is missing', async () => {
-    const { redis, store: producer, hash } = await withSavedGraph(14);
+    const { redis, hash } = await withSavedGraph(14);
     // A worker on another prefix: the classic producer/worker mismatch.
     const worker = newStore(redis);
     const err = (await worker.load(hash).catch((e: unknown) => e)) as GraphNotFoundError;

@@ -155,7 +155,7 @@ export function parallel(...nodes: WorkflowNode[]): ParallelGroup {
 function assertNodes(fn: string, nodes: unknown[]): void {
   nodes.forEach((n, i) => {
     if (!(n instanceof NodeBase)) {
-      throw new InvalidOptionError(`${fn}() argument ${i}`, typeof n === 'function' ? `[function ${(n as Function).name}]` : n, 'a task, task instance, chain or parallel group');
+      throw new InvalidOptionError(`${fn}() argument ${i}`, typeof n === 'function' ? `[function ${(n as { name?: string }).name}]` : n, 'a task, task instance, chain or parallel group');
     }
   });
 }

@@ -86,7 +86,7 @@ const NOT_FIELDS = new Set(['name', 'message', 'code', 'stack', 'cause', 'failed
 type ErrorClass = new (...args: never[]) => Error;
 const REBUILDABLE = new Map<string, ErrorClass>(
   ([...Object.values(errorClasses), ...Object.values(runErrorClasses)] as unknown[])
-    .filter((v): v is ErrorClass => typeof v === 'function' && (v === GraflowError || GraflowError.prototype.isPrototypeOf(v.prototype)))
+    .filter((v): v is ErrorClass => typeof v === 'function' && (v === GraflowError || Object.prototype.isPrototypeOf.call(GraflowError.prototype, v.prototype)))
     .map((cls) => [cls.name, cls]),
 );
 

@@ -8,7 +8,6 @@ let backend: typeof RedisBackend | undefined;
  * in jest, and under the ESM wrapper, which re-exports the CommonJS build.)
  */
 export function loadRedisBackend(): typeof RedisBackend {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   backend ??= require('../distributed/producer/connect') as typeof RedisBackend;
   return backend;
 }

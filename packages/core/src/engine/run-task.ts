@@ -22,7 +22,7 @@ export interface RunTaskInput {
 
 /** Runs a task with its attempts, backoff and per-attempt timeout; returns its value and directives. */
 export async function runTask(input: RunTaskInput): Promise<{ value: unknown; directives: Directives }> {
-  const { node, registered, signal } = input;
+  const { node, signal } = input;
   const spec = taskOptionsOf(node);
   const first = input.externalAttempt ?? 1;
   const last = input.externalAttempt ?? spec.attempts;
