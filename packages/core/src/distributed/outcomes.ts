@@ -1,5 +1,5 @@
 import { decodeValue } from '../codec/value-codec';
-import { GroupTimeoutError, NoWorkerActivityError, ParallelGroupError, type BranchFailure, type NoWorkerObservation } from '../errors';
+import { describeThrown, GroupTimeoutError, NoWorkerActivityError, ParallelGroupError, type BranchFailure, type NoWorkerObservation } from '../errors';
 import { decidePolicy, describePolicy } from '../policies/policy';
 import type { BarrierMeta, Decision } from './barrier';
 import type { GroupInstance } from './group-instance';
@@ -58,7 +58,8 @@ export function errorSummary(err: unknown): { name: string; message: string; cod
     const code = (err as Error & { code?: unknown }).code;
     return { name: err.name, message: err.message, ...(typeof code === 'string' ? { code } : {}) };
   }
-  return { name: 'Error', message: String(err) };
+  // Not an Error: keep what can be shown of the thrown value, exactly as the in-process path does.
+  return { name: 'Error', message: describeThrown(err) };
 }
 
 /** The observation a producer stored when it decided 'no-worker' (see ProducerGroupExecutor). */
