@@ -67,5 +67,7 @@ export {
   BranchStalledError,
   MalformedJobError,
   PayloadTooLargeError,
+  UnsupportedValueError,
+  describeThrown,
 } from './errors';
 export type { BranchFailure, NoWorkerObservation } from './errors';
