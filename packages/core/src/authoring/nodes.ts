@@ -1,3 +1,4 @@
+import { carryParams } from '../codec/params';
 import { InvalidOptionError } from '../errors';
 import type { GroupBackend, PolicySpec, TaskOptionsSpec } from '../graph/types';
 import { chainId, groupId, instanceId } from '../graph/ids';
@@ -47,7 +48,9 @@ export class Task<P = undefined, R = unknown> extends NodeBase implements Result
     if (options.id !== undefined && (typeof options.id !== 'string' || options.id === '')) {
       throw new InvalidOptionError(`task('${this.id}').bind({ id })`, options.id, 'a non-empty string');
     }
-    return new TaskInstance(this, params, options.id ?? instanceId(this.id, params));
+    // The params every backend will see (the graph's canonical form); refused here if it cannot hold them.
+    const carried = carryParams(this.id, params);
+    return new TaskInstance(this, carried, options.id ?? instanceId(this.id, carried));
   }
 }
 
