@@ -27,7 +27,8 @@ export function carryParams<P>(taskId: string, params: P): P {
     }
     throw err;
   }
-  return deepFreeze(decodeCanonical(bytes)) as P;
+  // Decoded byte strings are views of their source: decode a copy, not msgpackr's shared buffer.
+  return deepFreeze(decodeCanonical(bytes.slice())) as P;
 }
 
 /** Freezes in place; byte arrays cannot be frozen and are left as they are (as the store does). */

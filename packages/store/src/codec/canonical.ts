@@ -34,9 +34,13 @@ export function encodeCanonical(value: unknown): Uint8Array {
   return packr.pack(canonicalize(value, [], new Set()));
 }
 
-/** Decodes canonical bytes. Throws msgpackr's error on malformed input; callers map it. */
+/**
+ * Decodes canonical bytes. Throws msgpackr's error on malformed input; callers map it. Byte
+ * strings load as Buffers whatever holds the input (msgpackr would return plain Uint8Array views
+ * of a plain Uint8Array, such as fflate's output), so a value loads the same way everywhere.
+ */
 export function decodeCanonical(bytes: Uint8Array): unknown {
-  return unpackr.unpack(bytes);
+  return unpackr.unpack(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }
 
 function canonicalize(value: unknown, path: (string | number)[], seen: Set<object>): unknown {
