@@ -1,6 +1,10 @@
 import { InvalidOptionError } from '../errors';
 import type { GraflowClient } from '../distributed/producer/graflow-client';
 import { CLIENT_OPTION_DEFAULTS, resolveClientOptions, type ResolvedClientOptions } from './client-options';
+import { assertOptionsObject, integerOption } from './validate';
+
+/** Redis' largest string (proto-max-bulk-len's default): no value can be stored past it. */
+const MAX_PAYLOAD_BYTES = 512 * 1024 * 1024;
 
 /** Redis connection and namespace (the seed's `config`). */
 export interface RedisConfig {
@@ -67,7 +71,7 @@ export interface RunOptions {
   noWorkerTimeoutMs?: number;
   /** TTL of the run's keys (barriers, results, channel). @defaultValue 86400 */
   runTtlSeconds?: number;
-  /** Largest encoded result or channel value. @defaultValue 16 MiB */
+  /** Largest encoded result or channel value, at most 512 MiB (Redis' largest string). @defaultValue 16 MiB */
   maxPayloadBytes?: number;
   /** With `config`: how long the run waits for Redis at start before failing. @defaultValue 5000 */
   connectTimeoutMs?: number;
@@ -222,6 +226,7 @@ function resolveTls(value: unknown, name: string): false | RedisTlsOptions {
 
 /** Defaults and validation of `RunOptions`, in one place. */
 export function resolveRunOptions(options: RunOptions = {}): ResolvedRunOptions {
+  assertOptionsObject(options, 'options');
   for (const key of Object.keys(options)) {
     if (!KNOWN.includes(key)) throw new InvalidOptionError(key, (options as Record<string, unknown>)[key], `one of ${KNOWN.join(', ')}`);
   }
@@ -241,14 +246,18 @@ export function resolveRunOptions(options: RunOptions = {}): ResolvedRunOptions 
     queueBackend,
     noWorkerTimeoutMs: int('noWorkerTimeoutMs', options.noWorkerTimeoutMs, RUN_OPTION_DEFAULTS.noWorkerTimeoutMs),
     runTtlSeconds: int('runTtlSeconds', options.runTtlSeconds, RUN_OPTION_DEFAULTS.runTtlSeconds),
-    maxPayloadBytes: int('maxPayloadBytes', options.maxPayloadBytes, RUN_OPTION_DEFAULTS.maxPayloadBytes),
+    // Redis refuses strings over 512 MiB: a larger limit would fail in Redis instead of naming itself.
+    maxPayloadBytes: integerOption('maxPayloadBytes', options.maxPayloadBytes, RUN_OPTION_DEFAULTS.maxPayloadBytes, 1, MAX_PAYLOAD_BYTES),
     clientOptions: resolveClientOptions({
       ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
       ...(options.redisUnavailableTimeoutMs !== undefined ? { redisUnavailableTimeoutMs: options.redisUnavailableTimeoutMs } : {}),
     }, ''),
   };
   if (options.client) out.client = options.client;
-  if (options.startNode !== undefined) out.startNode = options.startNode;
+  if (options.startNode !== undefined) {
+    if (typeof options.startNode !== 'string' || options.startNode === '') throw new InvalidOptionError('startNode', options.startNode, 'a node id (a non-empty string)');
+    out.startNode = options.startNode;
+  }
   if (options.runId !== undefined) {
     if (typeof options.runId !== 'string' || !/^[A-Za-z0-9_.-]{1,128}$/.test(options.runId)) {
       throw new InvalidOptionError('runId', options.runId, 'letters, digits, _ . - (at most 128)');
