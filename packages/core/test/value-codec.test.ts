@@ -133,6 +133,16 @@ describe('the value codec', () => {
     }
   });
 
+  test('after a large value the encoder does not keep a buffer its size', () => {
+    const large = encodeValue('x'.repeat(4 * 1024 * 1024), 'v', LIMIT);
+    expect(large.length).toBeGreaterThan(4 * 1024 * 1024);
+    // msgpackr alone would now write everything into a 16 MiB buffer, kept for good.
+    expect(encodeValue({ a: 1 }, 'v', LIMIT).buffer.byteLength).toBeLessThanOrEqual(64 * 1024);
+    checkValue('y'.repeat(4 * 1024 * 1024), 'v', 1024 * 1024 * 1024);
+    expect(() => checkValue('y'.repeat(200_000), 'v', 100)).toThrow(PayloadTooLargeError);
+    expect(encodeValue({ b: 2 }, 'v', LIMIT).buffer.byteLength).toBeLessThanOrEqual(64 * 1024);
+  });
+
   test('the scan never under-estimates the encoded size (seeded random values)', () => {
     const seed = Number(process.env.GRAFLOW_TEST_SEED ?? 20240611);
     const random = mulberry32(seed);

@@ -47,6 +47,12 @@ describe('canonical encoding', () => {
     }
   });
 
+  it('does not keep a buffer the size of the largest value it encoded', () => {
+    expect(encodeCanonical({ text: 'x'.repeat(4 * 1024 * 1024) }).length).toBeGreaterThan(4 * 1024 * 1024);
+    // msgpackr alone would now write every later value into a 16 MiB buffer, kept for good.
+    expect(encodeCanonical({ a: 1 }).buffer.byteLength).toBeLessThanOrEqual(64 * 1024);
+  });
+
   it('uses the smallest int for integers and float64 for non-integers', () => {
     expect(hex(encodeCanonical(5))).toBe('05');
     expect(hex(encodeCanonical(-5))).toBe('fb');

@@ -8,6 +8,21 @@ import { scanValue } from './value-rules';
 // message. What may go in is decided by `scanValue` (value-rules.ts), the same on both backends.
 const packr = new Packr({ useRecords: true, structuredClone: true, moreTypes: true, useBigIntExtension: true });
 
+/** Past this size, a result does not stay in msgpackr's shared buffer (see `pack`). */
+const LARGE_RESULT_BYTES = 64 * 1024;
+
+/**
+ * msgpackr writes into one shared buffer that it grows to four times the largest value it has
+ * encoded and keeps (up to 1 GiB), so a worker that once wrote a 16 MiB value would hold 64 MiB
+ * for good. After a large value the encoder gets a fresh small buffer; the large one lives only
+ * as long as the caller keeps the returned bytes.
+ */
+function pack(value: unknown): Buffer {
+  const bytes = packr.pack(value);
+  if (bytes.length > LARGE_RESULT_BYTES) packr.useBuffer(Buffer.allocUnsafeSlow(8192));
+  return bytes;
+}
+
 /**
  * Encodes a result or channel value for Redis. Refuses what the value rules refuse
  * (`UnsupportedValueError` naming `subject` and the path) and what is over `maxBytes`
@@ -15,7 +30,7 @@ const packr = new Packr({ useRecords: true, structuredClone: true, moreTypes: tr
  */
 export function encodeValue(value: unknown, subject: string, maxBytes: number): Buffer {
   const scan = scanValue(value, subject);
-  const bytes = packr.pack(scan.negativeZero ? markNegativeZeros(value) : value);
+  const bytes = pack(scan.negativeZero ? markNegativeZeros(value) : value);
   if (bytes.length > maxBytes) throw new PayloadTooLargeError(subject, bytes.length, maxBytes);
   return bytes;
 }
@@ -32,6 +47,6 @@ export function decodeValue(bytes: Buffer | Uint8Array): unknown {
 export function checkValue(value: unknown, subject: string, maxBytes: number): void {
   const scan = scanValue(value, subject);
   if (scan.maxBytes <= maxBytes) return;
-  const size = packr.pack(scan.negativeZero ? markNegativeZeros(value) : value).length;
+  const size = pack(scan.negativeZero ? markNegativeZeros(value) : value).length;
   if (size > maxBytes) throw new PayloadTooLargeError(subject, size, maxBytes);
 }

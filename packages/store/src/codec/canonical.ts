@@ -31,8 +31,14 @@ const UINT64_MAX = 2n ** 64n - 1n;
  */
 export function encodeCanonical(value: unknown): Uint8Array {
   if (value === undefined) throw new UnsupportedValueError('$', 'undefined has no stored form');
-  return packr.pack(canonicalize(value, [], new Set()));
+  const bytes = packr.pack(canonicalize(value, [], new Set()));
+  // msgpackr grows its shared buffer to four times the largest value and keeps it (up to 1 GiB):
+  // after a large graph, start again small so the process does not hold that for good.
+  if (bytes.length > LARGE_RESULT_BYTES) packr.useBuffer(Buffer.allocUnsafeSlow(8192));
+  return bytes;
 }
+
+const LARGE_RESULT_BYTES = 64 * 1024;
 
 /**
  * Decodes canonical bytes. Throws msgpackr's error on malformed input; callers map it. Byte
