@@ -1,9 +1,9 @@
-import { chain, parallel, task, workflow } from '@graflow/core';
+import { chain, parallel, task, workflow, type TaskContext } from '@graflow/core';
 import { decodeCanonical, encodeCanonical, isGraphIntegrityError } from '@graflow/store';
 import { assertGraphBlob } from '../src/codec/graph-blob';
 
 const t = task('blob-t', () => 1);
-const u = task('blob-u', () => 2);
+const u = task('blob-u', (_ctx: TaskContext<{ n: number }>) => 2);
 const graph = workflow('blob', () => chain(t, parallel(u.bind({ n: 1 }, { id: 'u1' }), u.bind({ n: 2 }, { id: 'u2' })).named('g').withExecution({ policy: { atLeast: 1 } }))).graph;
 const stored = () => decodeCanonical(encodeCanonical(graph)) as Record<string, any>;
 const HASH = 'a'.repeat(64);
