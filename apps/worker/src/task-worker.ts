@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import { Worker, type Job } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { resolveRedisConfig, RUN_OPTION_DEFAULTS } from '@graflow/core';
 import { CancelRegistry, Namespace, WorkerHeartbeat, createJobProcessor, createRedisClient, errorSummary, type JobProcessorOptions } from '@graflow/core/redis';
+import { GuardedWorker } from './unreadable-jobs';
 import { resolveTaskWorkerOptions, type ResolvedTaskWorkerOptions } from './task-worker-options';
 import type { StopResult, TaskWorkerEvents, TaskWorkerHandle, TaskWorkerMetrics, TaskWorkerOptions } from './task-worker-api';
 
@@ -141,7 +142,8 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
     this.workers = namespace.shards.flatMap((runtime) => {
       const processor = createJobProcessor({ ...processing, runtime });
       return o.queues.map((queue) => {
-        const worker = new Worker(queue, (job: Job, token?: string) => processor(job, token), {
+        const onUnreadable = (jobId: string, error: Error) => log?.error('malformed job', { queue, jobId, error: error.message });
+        const worker = new GuardedWorker(queue, (job: Job, token?: string) => processor(job, token), {
           connection,
           prefix: runtime.prefix,
           concurrency: o.concurrency,
@@ -152,7 +154,7 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
           skipVersionCheck: true,
           name: o.workerId,
           autorun: false,
-        });
+        }, runtime.redis, onUnreadable);
         worker.on('error', (err) => {
           this.emit('redis:error', err);
           log?.warn('worker error', { queue, ...(namespace.shards.length > 1 ? { shard: runtime.prefix } : {}), error: err.message });

@@ -75,6 +75,8 @@ export {
   BranchStalledError,
   MalformedJobError,
   PayloadTooLargeError,
+  UnsupportedValueError,
+  describeThrown,
 } from './errors';
 export { RunNotFoundError, RunHandleClosedError } from './errors/run-errors';
 export { RemoteError } from './errors/remote-error';

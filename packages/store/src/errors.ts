@@ -104,7 +104,8 @@ export class InvalidHashError extends StoreError {
 export class UnsupportedValueError extends StoreError {
   constructor(
     readonly path: string,
-    detail: string,
+    /** What is wrong at `path`, without the path (e.g. "a function is not data"). */
+    readonly detail: string,
   ) {
     super('UNSUPPORTED_VALUE', `Cannot store value at ${path}: ${detail}`);
   }

@@ -111,7 +111,7 @@ export class GraphStore {
     // GETEX slides the TTL in the same round trip as the read.
     const stored = await this.command('GETEX', key, () => redis.getexBuffer(key, 'EX', ttlSeconds));
     if (stored === null) throw new GraphNotFoundError(hash, key);
-    const { value, encodedBytes } = openBlob(stored, hash, key);
+    const { value, encodedBytes } = openBlob(stored, hash, key, this.options.maxBlobBytes);
     const frozen = deepFreeze(value);
     this.cache.rememberLoaded(hash, frozen, encodedBytes, Date.now());
     return frozen;

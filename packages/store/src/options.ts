@@ -19,7 +19,11 @@ export interface GraphStoreOptions {
   cacheMaxBytes?: number;
   /** zlib level, 0 (store) to 9 (smallest). @defaultValue 6 */
   compressionLevel?: number;
-  /** Largest canonical encoding `save()` accepts, in bytes. @defaultValue 16777216 (16 MiB) */
+  /**
+   * Largest canonical encoding `save()` accepts, and the most `load()` decompresses before it gives
+   * up on a blob (a zlib bomb), in bytes. Producers and workers of a prefix should agree on it.
+   * @defaultValue 16777216 (16 MiB)
+   */
   maxBlobBytes?: number;
   /**
    * How often a cached graph re-confirms its blob in Redis: a cache hit on load refreshes the TTL

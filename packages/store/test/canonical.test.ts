@@ -37,6 +37,22 @@ describe('canonical encoding', () => {
     expect(hashOf(decoded)).toBe(hashOf(value)); // decode(encode(v)) is a fixpoint
   });
 
+  it('loads byte strings as Buffers, whatever holds the encoded bytes', () => {
+    const encoded = encodeCanonical({ bytes: new Uint8Array([1, 2]) });
+    // fflate hands the store plain Uint8Arrays; msgpackr alone would return Uint8Array views of them.
+    for (const source of [Buffer.from(encoded), new Uint8Array(encoded)]) {
+      const { bytes } = decodeCanonical(source) as { bytes: Uint8Array };
+      expect(Buffer.isBuffer(bytes)).toBe(true);
+      expect([...bytes]).toEqual([1, 2]);
+    }
+  });
+
+  it('does not keep a buffer the size of the largest value it encoded', () => {
+    expect(encodeCanonical({ text: 'x'.repeat(4 * 1024 * 1024) }).length).toBeGreaterThan(4 * 1024 * 1024);
+    // msgpackr alone would now write every later value into a 16 MiB buffer, kept for good.
+    expect(encodeCanonical({ a: 1 }).buffer.byteLength).toBeLessThanOrEqual(64 * 1024);
+  });
+
   it('uses the smallest int for integers and float64 for non-integers', () => {
     expect(hex(encodeCanonical(5))).toBe('05');
     expect(hex(encodeCanonical(-5))).toBe('fb');

@@ -1,4 +1,6 @@
+import { carryParams } from '../codec/params';
 import { InvalidOptionError } from '../errors';
+import { assertKnownKeys, integerOption, MAX_TIMER_MS } from '../options/validate';
 import type { GroupBackend, PolicySpec, TaskOptionsSpec } from '../graph/types';
 import { chainId, groupId, instanceId } from '../graph/ids';
 import { toPolicySpec, type GroupPolicy } from '../policies/policy';
@@ -43,7 +45,9 @@ export class Task<P = undefined, R = unknown> extends NodeBase implements Result
     if (options.id !== undefined && (typeof options.id !== 'string' || options.id === '')) {
       throw new InvalidOptionError(`task('${this.id}').bind({ id })`, options.id, 'a non-empty string');
     }
-    return new TaskInstance(this, params, options.id ?? instanceId(this.id, params));
+    // The params every backend will see (the graph's canonical form); refused here if it cannot hold them.
+    const carried = carryParams(this.id, params);
+    return new TaskInstance(this, carried, options.id ?? instanceId(this.id, carried));
   }
 }
 
@@ -119,10 +123,8 @@ export function resolveGroupExecution(
   base: GroupExecution = { policy: 'strict' },
 ): GroupExecution {
   const where = `group('${group}').withExecution`;
-  const known = ['backend', 'policy', 'timeoutMs', 'concurrency'];
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new InvalidOptionError(`${where}.${key}`, (options as Record<string, unknown>)[key], `one of ${known.join(', ')}`);
-  }
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidOptionError(where, options, 'an object of options');
+  assertKnownKeys(options, ['backend', 'policy', 'timeoutMs', 'concurrency'], where);
   const out: GroupExecution = { ...base };
   if (options.backend !== undefined) {
     if (options.backend !== 'local' && options.backend !== 'redis') {
@@ -131,11 +133,12 @@ export function resolveGroupExecution(
     out.backend = options.backend;
   }
   if (options.policy !== undefined) out.policy = toPolicySpec(options.policy, where);
-  for (const key of ['timeoutMs', 'concurrency'] as const) {
-    const v = options[key];
-    if (v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new InvalidOptionError(`${where}.${key}`, v, 'an integer >= 1');
-    out[key] = v;
+  // The timeout ends up in a timer (in-process) whose longest wait is MAX_TIMER_MS.
+  if (options.timeoutMs !== undefined) out.timeoutMs = integerOption(`${where}.timeoutMs`, options.timeoutMs, 0, 1, MAX_TIMER_MS);
+  if (options.concurrency !== undefined) out.concurrency = integerOption(`${where}.concurrency`, options.concurrency, 0, 1);
+  if (out.concurrency !== undefined && out.backend === 'redis') {
+    // Distributed branches run as fast as the worker fleet takes them; a limit here would be silently ignored.
+    throw new InvalidOptionError(`${where}.concurrency`, out.concurrency, "nothing when backend is 'redis' (it limits in-process groups; size the worker fleet instead)");
   }
   return out;
 }

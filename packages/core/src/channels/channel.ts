@@ -6,7 +6,9 @@ export interface ChannelWriteOptions {
 
 /**
  * Shared state of one run, visible to every task (in-process or on workers). Values are
- * msgpack-encoded on the Redis backend, so Date, Map, Set, Buffer and BigInt round-trip.
+ * msgpack-encoded on both backends with the same rules (see codec/value-rules.ts), so Date, Map,
+ * Set, Buffer and BigInt round-trip, each reader gets its own copy, and a value one backend
+ * refuses (a function, a class instance) the other refuses with the same `UnsupportedValueError`.
  */
 export interface Channel {
   get<T = unknown>(key: string): Promise<T | undefined>;
@@ -22,6 +24,18 @@ export interface Channel {
 /** `incr` on a channel entry that holds something other than a number (both backends). */
 export function notANumber(key: string): TypeError {
   return new TypeError(`channel value '${key}' is not a number; incr needs a number or a missing key`);
+}
+
+/** `append` on a channel entry written by `set` (Redis answers WRONGTYPE for it). */
+export function notAList(key: string): TypeError {
+  return new TypeError(`channel value '${key}' is not a list; append needs a list made by append or a missing key`);
+}
+
+/** `incr`'s `by` must be a finite number (Redis' Lua cannot add NaN, Infinity or a string). */
+export function assertIncrement(key: string, by: unknown): void {
+  if (typeof by !== 'number' || !Number.isFinite(by)) {
+    throw new TypeError(`channel incr('${key}', by): by must be a finite number, got ${typeof by === 'number' ? String(by) : typeof by}`);
+  }
 }
 
 export type RunControl = { kind: 'terminated' | 'cancelled'; reason?: string };

@@ -1,17 +1,31 @@
-import { decodeValue, encodeValue } from '../codec/value-codec';
-import { notANumber, type Channel, type ChannelWriteOptions, type RunControl, type RunState } from './channel';
+import { checkValue, decodeValue, encodeValue } from '../codec/value-codec';
+import { RUN_OPTION_DEFAULTS } from '../options/run-options';
+import { assertIncrement, notANumber, notAList, type Channel, type ChannelWriteOptions, type RunControl, type RunState } from './channel';
 
-// Values pass through the same codec as on Redis, so both backends accept and return the same types.
-const copy = (value: unknown): unknown => decodeValue(encodeValue(value, 'channel value', Number.MAX_SAFE_INTEGER));
+/** What an in-process run enforces on the values it keeps, as a Redis run does. */
+export interface MemoryLimits {
+  /** Largest encoded result or channel value (the run's `maxPayloadBytes`). */
+  maxPayloadBytes: number;
+}
 
+const DEFAULT_LIMITS: MemoryLimits = { maxPayloadBytes: RUN_OPTION_DEFAULTS.maxPayloadBytes };
+
+/** A channel entry: one encoded value, or a list of them (what `append` builds). */
 interface Slot {
-  value: unknown;
+  value?: Uint8Array;
+  list?: Uint8Array[];
   expiresAt?: number;
 }
 
-/** The in-process channel: the default, with the same semantics as the Redis one. */
+/**
+ * The in-process channel: the default, with the same semantics as the Redis one. Entries are kept
+ * encoded with the same codec, so a value is refused, limited and copied exactly as on Redis: a
+ * reader gets its own copy, and a writer that mutates its object afterwards changes nothing here.
+ */
 export class MemoryChannel implements Channel {
   private readonly slots = new Map<string, Slot>();
+
+  constructor(private readonly limits: MemoryLimits = DEFAULT_LIMITS) {}
 
   private live(key: string): Slot | undefined {
     const slot = this.slots.get(key);
@@ -22,18 +36,24 @@ export class MemoryChannel implements Channel {
     return slot;
   }
 
-  private write(key: string, value: unknown, options?: ChannelWriteOptions): void {
-    const slot: Slot = { value };
+  private encode(key: string, value: unknown): Uint8Array {
+    // A copy: msgpackr returns a view into a shared buffer that a long-lived entry would pin.
+    return encodeValue(value, `channel value '${key}'`, this.limits.maxPayloadBytes).slice();
+  }
+
+  private write(key: string, slot: Slot, options?: ChannelWriteOptions): void {
     if (options?.ttlMs !== undefined) slot.expiresAt = Date.now() + options.ttlMs;
     this.slots.set(key, slot);
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
-    return this.live(key)?.value as T | undefined;
+    const slot = this.live(key);
+    if (!slot) return undefined;
+    return (slot.list ? slot.list.map(decodeValue) : decodeValue(slot.value!)) as T;
   }
 
   async set(key: string, value: unknown, options?: ChannelWriteOptions): Promise<void> {
-    this.write(key, copy(value), options);
+    this.write(key, { value: this.encode(key, value) }, options);
   }
 
   async delete(key: string): Promise<boolean> {
@@ -45,17 +65,23 @@ export class MemoryChannel implements Channel {
   }
 
   async append(key: string, value: unknown, options?: ChannelWriteOptions): Promise<number> {
-    const current = this.live(key)?.value;
-    const list = Array.isArray(current) ? [...current, copy(value)] : [copy(value)];
-    this.write(key, list, options ?? { ttlMs: this.remaining(key) });
+    const bytes = this.encode(key, value);
+    const current = this.live(key);
+    if (current && !current.list) throw notAList(key);
+    const list = [...(current?.list ?? []), bytes];
+    this.write(key, { list }, options ?? { ttlMs: this.remaining(key) });
     return list.length;
   }
 
   async incr(key: string, by = 1, options?: ChannelWriteOptions): Promise<number> {
-    const current = this.live(key)?.value;
-    if (current !== undefined && typeof current !== 'number') throw notANumber(key);
-    const next = (current ?? 0) + by;
-    this.write(key, next, options ?? { ttlMs: this.remaining(key) });
+    assertIncrement(key, by);
+    const slot = this.live(key);
+    if (slot?.list) throw notANumber(key);
+    const current = slot ? decodeValue(slot.value!) : 0;
+    if (typeof current !== 'number') throw notANumber(key);
+    // `+ 0` turns a -0 sum into 0, as Lua's arithmetic in the Redis channel's incr does.
+    const next = current + by + 0;
+    this.write(key, { value: this.encode(key, next) }, options ?? { ttlMs: this.remaining(key) });
     return next;
   }
 
@@ -66,12 +92,23 @@ export class MemoryChannel implements Channel {
   }
 }
 
+/**
+ * Results, channel and control flags of an in-process run. Results are checked by the same rules
+ * and limit as on Redis (so a value that would fail distributed fails here too), but kept as the
+ * very objects the tasks returned: checking needs no encoding, and a run of many small tasks
+ * stays cheap. Treat results as immutable.
+ */
 export class MemoryRunState implements RunState {
-  readonly channel = new MemoryChannel();
+  readonly channel: MemoryChannel;
   private readonly values = new Map<string, unknown>();
   private control: RunControl | undefined;
 
+  constructor(private readonly limits: MemoryLimits = DEFAULT_LIMITS) {
+    this.channel = new MemoryChannel(limits);
+  }
+
   async setResult(nodeId: string, value: unknown): Promise<void> {
+    checkValue(value, `result of '${nodeId}'`, this.limits.maxPayloadBytes);
     this.values.set(nodeId, value);
   }
 

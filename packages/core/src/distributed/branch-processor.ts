@@ -1,6 +1,6 @@
 import { DelayedError, UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import { encodeValue } from '../codec/value-codec';
-import { errorMessage, GraflowError, WorkflowCancelledError } from '../errors';
+import { errorMessage, GraflowError, MalformedJobError, WorkflowCancelledError } from '../errors';
 import { LocalGroupExecutor } from '../engine/local-group-executor';
 import { Runner } from '../engine/runner';
 import type { Graph } from '../graph/types';
@@ -19,6 +19,10 @@ import { linkedController } from '../util/signals';
 export async function processBranch(ctx: ProcessorContext, job: Job, token: string | undefined, data: BranchJobData): Promise<unknown> {
   const graph = await ctx.loadGraphOrRecord(data);
   const group = ctx.groupOf(graph, data.groupId, job.id!);
+  // A forged or corrupt job must not run anything: its index has to name its node in the group.
+  if (group.members[data.branchIndex] !== data.nodeId) {
+    throw new MalformedJobError(job.id!, `branch ${data.branchIndex} of group '${data.groupId}' is not '${data.nodeId}' (a forged or corrupt job)`);
+  }
   const instance = groupInstance(ctx.runtime, graph, group, ctx.runOf(data), data.groupKey);
   // Listen for cancellation before looking at the barrier, so no cancel can slip in between.
   const controller = new AbortController();
@@ -85,7 +89,7 @@ async function runBranch(ctx: ProcessorContext, run: BranchRun): Promise<unknown
     const link = linkedController(controller.signal, options.shutdownSignal);
     const scope = { graph, path: data.path, branch: { groupId: data.groupId, memberId: data.nodeId }, signal: link.controller.signal, visits: new Map<string, number>() };
     const value = await runner.runRoot({ graph, nodeId: data.nodeId }, scope).finally(link.dispose);
-    const payload = encodeValue(value, `value of branch '${data.nodeId}'`, limits.maxPayloadBytes);
+    const payload = encodeValue(value, `result of '${data.nodeId}'`, limits.maxPayloadBytes);
     // A lone task's result is its branch value: store both in one atomic step.
     await ctx.afterRecord(instance, await instance.barrier.record(data.branchIndex, 'ok', payload, runner.deferredResult?.nodeId));
     options.onBranch?.('end', { ...info, ok: true, durationMs: Date.now() - started });
@@ -101,7 +105,8 @@ async function runBranch(ctx: ProcessorContext, run: BranchRun): Promise<unknown
     const retryable = !controller.signal.aborted
       && !(err instanceof WorkflowCancelledError)
       && !(err instanceof UnrecoverableError)
-      && !(err instanceof GraflowError && err.code === 'UNKNOWN_TASK');
+      // A value the codec refuses fails the same way on every attempt (and is not retried in-process).
+      && !(err instanceof GraflowError && ['UNKNOWN_TASK', 'UNSUPPORTED_VALUE', 'PAYLOAD_TOO_LARGE'].includes(err.code));
     if (retryable && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw err;
     const payload = encodeErrorSummary(err, 'error summary', limits.maxPayloadBytes);
     await ctx.afterRecord(instance, await instance.barrier.record(data.branchIndex, 'fail', payload));

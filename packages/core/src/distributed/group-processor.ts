@@ -1,5 +1,5 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { BranchStalledError } from '../errors';
+import { BarrierGoneError, BranchStalledError } from '../errors';
 import type { Graph, GroupNode } from '../graph/types';
 import { cancelGroup } from './cancel';
 import { groupInstance, stubGroup } from './group-instance';
@@ -21,7 +21,7 @@ export async function processGroup(ctx: ProcessorContext, job: Job, data: GroupJ
   const group: GroupNode = loaded ? ctx.groupOf(loaded, data.groupId, job.id!) : stubGroup(data.groupId, data.branches);
   const instance = groupInstance(runtime, loaded, group, ctx.runOf(data), data.groupKey);
   let meta = await instance.barrier.meta();
-  if (!meta) throw new UnrecoverableError(`the barrier of group '${data.groupId}' (run ${data.runId}) is gone`);
+  if (!meta) throw new BarrierGoneError(data.groupId, data.runId, runtime.prefix);
   if (!meta.decided) {
     const recorded = await instance.barrier.outcomes();
     // One read for every failed child's reason, instead of one per child.
@@ -76,6 +76,8 @@ export async function processGroupTimeout(ctx: ProcessorContext, job: Job, data:
   const graph = await ctx.loadGraph(data.graphHash);
   const group = ctx.groupOf(graph, data.groupId, job.id!);
   const instance = groupInstance(ctx.runtime, graph, group, ctx.runOf(data), data.groupKey);
+  // A timeout for a group whose barrier is gone must fail visibly, not complete as if it fired.
+  if (!(await instance.barrier.meta())) throw new BarrierGoneError(data.groupId, data.runId, ctx.runtime.prefix);
   if (await instance.barrier.decide('failed', 'timeout')) await cancelGroup(ctx.runtime, instance);
   return { groupId: data.groupId, timedOut: true };
 }

@@ -84,34 +84,47 @@ const KINDS: readonly JobKind[] = ['branch', 'group', 'group-timeout', 'gate', '
 /** The policy spec is not needed by workers (the barrier holds it); kept for operators. */
 export type { PolicySpec };
 
-function positiveInt(jobId: string, d: Record<string, unknown>, field: string, min: number): void {
+function positiveInt(jobId: string, d: Record<string, unknown>, field: string, min: number, max = Number.MAX_SAFE_INTEGER): void {
   const v = d[field];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new MalformedJobError(jobId, `field '${field}' must be an integer >= ${min}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new MalformedJobError(jobId, `field '${field}' must be an integer from ${min} to ${max}`);
+  }
 }
+
+/** A value from a job, as an error message may show it: bounded, whatever a forged job holds. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 80)}... (${text.length} characters)` : text;
+}
+
+/** Bounds of the numbers a job carries (beyond them a job is forged or corrupt). */
+const MAX_BRANCH_INDEX = 10_000_000;
+const MAX_TTL_SECONDS = 10 * 365 * 24 * 3600;
+const MAX_PAYLOAD_BYTES = 512 * 1024 * 1024;
 
 /** Validates any Graflow job payload; throws `MalformedJobError` naming the job and the field. */
 export function parseJobData(jobId: string, data: unknown): JobData {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new MalformedJobError(jobId, 'data is not an object');
   const d = data as Record<string, unknown>;
-  if (d.v !== JOB_PAYLOAD_VERSION) throw new MalformedJobError(jobId, `unsupported payload version ${JSON.stringify(d.v)} (expected ${JOB_PAYLOAD_VERSION})`);
-  if (!KINDS.includes(d.kind as JobKind)) throw new MalformedJobError(jobId, `unknown job kind ${JSON.stringify(d.kind)} (expected ${KINDS.join(', ')})`);
+  if (d.v !== JOB_PAYLOAD_VERSION) throw new MalformedJobError(jobId, `unsupported payload version ${shown(d.v)} (expected ${JOB_PAYLOAD_VERSION})`);
+  if (!KINDS.includes(d.kind as JobKind)) throw new MalformedJobError(jobId, `unknown job kind ${shown(d.kind)} (expected ${KINDS.join(', ')})`);
   for (const f of [...STRING_FIELDS, ...(d.kind === 'run' ? RUN_FIELDS : GROUP_FIELDS)]) {
     if (typeof d[f] !== 'string' || d[f] === '') throw new MalformedJobError(jobId, `field '${f}' must be a non-empty string`);
   }
   if (d.notify !== undefined && typeof d.notify !== 'string') throw new MalformedJobError(jobId, "field 'notify' must be a string");
   if (d.events !== undefined && typeof d.events !== 'boolean') throw new MalformedJobError(jobId, "field 'events' must be a boolean");
-  positiveInt(jobId, d, 'ttl', 1);
-  positiveInt(jobId, d, 'maxPayloadBytes', 1);
+  positiveInt(jobId, d, 'ttl', 1, MAX_TTL_SECONDS);
+  positiveInt(jobId, d, 'maxPayloadBytes', 1, MAX_PAYLOAD_BYTES);
   if (d.kind === 'branch') {
     for (const f of ['nodeId', 'path']) {
       if (typeof d[f] !== 'string' || d[f] === '') throw new MalformedJobError(jobId, `field '${f}' must be a non-empty string`);
     }
-    positiveInt(jobId, d, 'branchIndex', 0);
+    positiveInt(jobId, d, 'branchIndex', 0, MAX_BRANCH_INDEX);
     if (!Array.isArray(d.cancelKeys) || d.cancelKeys.some((k) => typeof k !== 'string')) {
       throw new MalformedJobError(jobId, "field 'cancelKeys' must be an array of strings");
     }
   }
-  if (d.kind === 'group') positiveInt(jobId, d, 'branches', 1);
+  if (d.kind === 'group') positiveInt(jobId, d, 'branches', 1, MAX_BRANCH_INDEX);
   return d as unknown as JobData;
 }
 

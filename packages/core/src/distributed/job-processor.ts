@@ -9,7 +9,7 @@ import { processRun } from './run-job/run-processor';
 export type { JobProcessorOptions, BranchInfo, RunJobInfo } from './processor-context';
 
 // Bad payloads and missing or corrupt graphs will not get better on retry.
-const FINAL_CODES = ['MALFORMED_JOB', 'INVALID_GRAPH', ...UNLOADABLE_GRAPH_CODES];
+const FINAL_CODES = ['MALFORMED_JOB', 'INVALID_GRAPH', 'BARRIER_GONE', ...UNLOADABLE_GRAPH_CODES];
 
 /** Processes every Graflow job kind: `branch`, `group` (the flow parent), `group-timeout`, `gate` and `run` (a submitted run's root). */
 export function createJobProcessor(options: JobProcessorOptions): (job: Job, token?: string) => Promise<unknown> {

@@ -1,7 +1,7 @@
 import { decodeValue, encodeValue } from '../codec/value-codec';
 import * as errorClasses from '../errors';
 import {
-  GRAFLOW_ERROR_BRAND, GraflowError, GroupTimeoutError, isGraflowError, NoWorkerActivityError, ParallelGroupError, PayloadTooLargeError,
+  describeThrown, GRAFLOW_ERROR_BRAND, GraflowError, GroupTimeoutError, isGraflowError, NoWorkerActivityError, ParallelGroupError, PayloadTooLargeError,
   type BranchFailure, type NoWorkerObservation,
 } from '../errors';
 import { RemoteError } from '../errors/remote-error';
@@ -122,7 +122,8 @@ export function remoteError(summary: unknown): Error {
 
 export function errorSummary(err: unknown): ErrorSummary {
   if (err instanceof Error) return summarizeError(err, true);
-  return { name: 'Error', message: String(err) };
+  // Not an Error: keep what can be shown of the thrown value, exactly as the in-process path does.
+  return { name: 'Error', message: describeThrown(err) };
 }
 
 function summarizeError(err: Error, withStack: boolean): ErrorSummary {

@@ -1,4 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
+import { assertGraphBlob } from '../codec/graph-blob';
 import { MalformedJobError } from '../errors';
 import type { RunnerHooks } from '../engine/scope';
 import type { Graph, GroupNode } from '../graph/types';
@@ -57,7 +58,8 @@ export class ProcessorContext {
     const { store } = this.runtime;
     const onLoad = this.options.onGraphLoad;
     const before = store.cacheHits;
-    const graph = (await store.load(hash)) as Graph;
+    // A blob that is valid msgpack but not a graph is named here, not as a TypeError deep in the engine.
+    const graph = assertGraphBlob(await store.load(hash), hash, store.keyOf(hash));
     onLoad?.(store.cacheHits > before);
     this.runtime.knowGraph(graph, hash);
     return graph;

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Channel, ChannelWriteOptions } from '../channels/channel';
-import { notANumber } from '../channels/channel';
+import { assertIncrement, notAList, notANumber } from '../channels/channel';
 import { decodeValue, encodeValue } from '../codec/value-codec';
 import type { RunKeys } from './keys';
 import type { RunLimits } from './run-limits';
@@ -60,19 +60,26 @@ export class RedisChannel implements Channel {
   async append(key: string, value: unknown, options?: ChannelWriteOptions): Promise<number> {
     const bytes = encodeValue(value, `channel value '${key}'`, this.limits.maxPayloadBytes);
     const { channelIndex, runKeys } = this.runKeys;
-    return await scripted(this.redis).graflowChannelAppend(
-      this.runKeys.channel(key), channelIndex, runKeys, bytes, key, options?.ttlMs ?? '', this.limits.ttlSeconds,
-    );
+    try {
+      return await scripted(this.redis).graflowChannelAppend(
+        this.runKeys.channel(key), channelIndex, runKeys, bytes, key, options?.ttlMs ?? '', this.limits.ttlSeconds,
+      );
+    } catch (err) {
+      // The key holds a value `set` wrote: both backends refuse to append to it the same way.
+      if (err instanceof Error && /WRONGTYPE/.test(err.message)) throw notAList(key);
+      throw err;
+    }
   }
 
   async incr(key: string, by = 1, options?: ChannelWriteOptions): Promise<number> {
+    assertIncrement(key, by);
     const { channelIndex, runKeys } = this.runKeys;
     try {
       return await scripted(this.redis).graflowChannelIncr(
         this.runKeys.channel(key), channelIndex, runKeys, by, key, options?.ttlMs ?? '', this.limits.ttlSeconds,
       );
     } catch (err) {
-      if (err instanceof Error && err.message.includes('NOT_A_NUMBER')) throw notANumber(key);
+      if (err instanceof Error && /NOT_A_NUMBER|WRONGTYPE/.test(err.message)) throw notANumber(key);
       throw err;
     }
   }

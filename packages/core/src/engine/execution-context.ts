@@ -78,7 +78,7 @@ export class ExecutionContext {
     const sink = this.options.onEvent ? new CallbackSink(runId, this.options.onEvent) : undefined;
     sink?.emit({ type: 'run:started' });
     try {
-      const state = new MemoryRunState();
+      const state = new MemoryRunState({ maxPayloadBytes: this.options.maxPayloadBytes });
       const result = await this.runGraph<T>(runId, state, () => state.final(), undefined, undefined, sink);
       sink?.emit({ type: 'run:finished', status: 'succeeded' });
       return result;

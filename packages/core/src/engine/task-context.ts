@@ -1,4 +1,5 @@
 import type { Channel } from '../channels/channel';
+import { checkValue } from '../codec/value-codec';
 import { ResultNotFoundError, WorkflowCancelledError } from '../errors';
 import type { RunState } from '../channels/channel';
 
@@ -84,6 +85,8 @@ export class TaskContextImpl<P> implements TaskContext<P> {
   }
 
   nextIteration(data?: P): void {
+    // The next iteration's params follow the codec rules in both modes (a worker journals them).
+    if (data !== undefined) checkValue(data, `iteration data of '${this.taskId}'`, Number.MAX_SAFE_INTEGER);
     this.directives.iterate = { params: data === undefined ? this.params : data };
   }
 

@@ -1,3 +1,5 @@
+import { describeThrown } from './describe-thrown';
+
 /** Brand shared by every Graflow error class, in every package and every copy of a package. */
 export const GRAFLOW_ERROR_BRAND = Symbol.for('graflow.error');
 
@@ -39,8 +41,7 @@ export function isGraflowError(value: unknown): value is GraflowError {
   );
 }
 
-/** Message of any thrown value, for summaries. */
+/** Message of any thrown value, for summaries (see `describeThrown` for values that are not Errors). */
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return typeof err === 'string' ? err : JSON.stringify(err);
+  return err instanceof Error ? err.message : describeThrown(err);
 }

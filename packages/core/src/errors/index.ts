@@ -1,4 +1,6 @@
 export { GraflowError, isGraflowError, errorMessage, GRAFLOW_ERROR_BRAND } from './graflow-error';
+export { UnsupportedValueError } from './value-errors';
+export { describeThrown } from './describe-thrown';
 export { DuplicateTaskError, GraphDefinitionError, InvalidOptionError } from './definition-errors';
 export {
   UnknownTaskError,

@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '../errors';
-import { assertKnownKeys, integerOption } from './validate';
+import { assertKnownKeys, integerOption, MAX_TIMER_MS } from './validate';
 
 /** Options of `connect()`: how a process talks to Redis, for every run it makes. */
 export interface ClientOptions {
@@ -26,11 +26,12 @@ const KNOWN = Object.keys(CLIENT_OPTION_DEFAULTS) as Array<keyof ClientOptions>;
 
 /** Defaults and validation of `ClientOptions`, in one place. */
 export function resolveClientOptions(options: ClientOptions = {}, where = 'options'): ResolvedClientOptions {
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionError(where || 'options', options, 'an object');
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidOptionError(where || 'options', options, 'an object');
   assertKnownKeys(options, KNOWN, where);
   const name = (key: string) => (where === '' ? key : `${where}.${key}`);
   return {
-    connectTimeoutMs: integerOption(name('connectTimeoutMs'), options.connectTimeoutMs, CLIENT_OPTION_DEFAULTS.connectTimeoutMs, 1),
-    redisUnavailableTimeoutMs: integerOption(name('redisUnavailableTimeoutMs'), options.redisUnavailableTimeoutMs, CLIENT_OPTION_DEFAULTS.redisUnavailableTimeoutMs, 1),
+    // Both end up in timers, which cannot wait longer than MAX_TIMER_MS.
+    connectTimeoutMs: integerOption(name('connectTimeoutMs'), options.connectTimeoutMs, CLIENT_OPTION_DEFAULTS.connectTimeoutMs, 1, MAX_TIMER_MS),
+    redisUnavailableTimeoutMs: integerOption(name('redisUnavailableTimeoutMs'), options.redisUnavailableTimeoutMs, CLIENT_OPTION_DEFAULTS.redisUnavailableTimeoutMs, 1, MAX_TIMER_MS),
   };
 }

@@ -1,10 +1,13 @@
 import { InvalidOptionError } from '../errors';
-import { integerOption } from './validate';
+import { assertOptionsObject, integerOption } from './validate';
 import type { GraflowClient } from '../distributed/producer/graflow-client';
 import type { RunEvent } from '../events/run-event';
 import { resolveClientOptions, type ResolvedClientOptions } from './client-options';
 import { resolveRedisConfig, type RedisConfig, type ResolvedRedisConfig } from './redis-config';
 import { RUN_OPTION_DEFAULTS, type Backend } from './run-defaults';
+
+/** Redis' largest string (proto-max-bulk-len's default): no value can be stored past it. */
+const MAX_PAYLOAD_BYTES = 512 * 1024 * 1024;
 
 export { RUN_OPTION_DEFAULTS } from './run-defaults';
 export type { Backend } from './run-defaults';
@@ -37,7 +40,7 @@ export interface RunOptions {
   noWorkerTimeoutMs?: number;
   /** TTL of the run's keys (barriers, results, channel). @defaultValue 86400 */
   runTtlSeconds?: number;
-  /** Largest encoded result or channel value. @defaultValue 16 MiB */
+  /** Largest encoded result or channel value, at most 512 MiB (Redis' largest string). @defaultValue 16 MiB */
   maxPayloadBytes?: number;
   /** With `config`: how long the run waits for Redis at start before failing. @defaultValue 5000 */
   connectTimeoutMs?: number;
@@ -96,6 +99,7 @@ function backend(name: string, value: unknown): Backend | undefined {
 
 /** Defaults and validation of `RunOptions`, in one place. */
 export function resolveRunOptions(options: RunOptions = {}): ResolvedRunOptions {
+  assertOptionsObject(options, 'options');
   for (const key of Object.keys(options)) {
     if (!KNOWN.includes(key)) throw new InvalidOptionError(key, (options as Record<string, unknown>)[key], `one of ${KNOWN.join(', ')}`);
   }
@@ -115,14 +119,18 @@ export function resolveRunOptions(options: RunOptions = {}): ResolvedRunOptions 
     queueBackend,
     noWorkerTimeoutMs: integerOption('noWorkerTimeoutMs', options.noWorkerTimeoutMs, RUN_OPTION_DEFAULTS.noWorkerTimeoutMs, 1),
     runTtlSeconds: integerOption('runTtlSeconds', options.runTtlSeconds, RUN_OPTION_DEFAULTS.runTtlSeconds, 1),
-    maxPayloadBytes: integerOption('maxPayloadBytes', options.maxPayloadBytes, RUN_OPTION_DEFAULTS.maxPayloadBytes, 1),
+    // Redis refuses strings over 512 MiB: a larger limit would fail in Redis instead of naming itself.
+    maxPayloadBytes: integerOption('maxPayloadBytes', options.maxPayloadBytes, RUN_OPTION_DEFAULTS.maxPayloadBytes, 1, MAX_PAYLOAD_BYTES),
     clientOptions: resolveClientOptions({
       ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
       ...(options.redisUnavailableTimeoutMs !== undefined ? { redisUnavailableTimeoutMs: options.redisUnavailableTimeoutMs } : {}),
     }, ''),
   };
   if (options.client) out.client = options.client;
-  if (options.startNode !== undefined) out.startNode = options.startNode;
+  if (options.startNode !== undefined) {
+    if (typeof options.startNode !== 'string' || options.startNode === '') throw new InvalidOptionError('startNode', options.startNode, 'a node id (a non-empty string)');
+    out.startNode = options.startNode;
+  }
   if (options.runId !== undefined) out.runId = assertRunId(options.runId);
   if (options.onEvent !== undefined) {
     if (typeof options.onEvent !== 'function') throw new InvalidOptionError('onEvent', options.onEvent, 'a function (event) => void');

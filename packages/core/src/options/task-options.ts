@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '../errors';
+import { assertKnownKeys, assertOptionsObject, integerOption, MAX_TIMER_MS } from './validate';
 import type { BackoffType, TaskNode, TaskOptionsSpec } from '../graph/types';
 import { assertQueueName, DEFAULT_QUEUE } from '../distributed/keys';
 
@@ -27,36 +28,38 @@ export const TASK_OPTION_DEFAULTS = {
   maxCycles: 100,
 };
 
-function positiveInt(option: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new InvalidOptionError(option, value, `an integer >= ${min}`);
-  }
-  return value;
+/** A required integer in [min, max] (`integerOption` alone would take undefined as "the default"). */
+function positiveInt(option: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) throw new InvalidOptionError(option, value, max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`);
+  return integerOption(option, value, 0, min, max);
 }
 
 /** Validates `TaskOptions` and resolves them to the serializable spec stored in the graph. */
 export function resolveTaskOptions(taskId: string, options: TaskOptions = {}): TaskOptionsSpec {
   const where = `task('${taskId}').`;
-  const known = new Set(['retries', 'timeoutMs', 'maxCycles', 'queue']);
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) throw new InvalidOptionError(`${where}${key}`, (options as Record<string, unknown>)[key], `one of ${[...known].join(', ')}`);
-  }
+  assertOptionsObject(options, `task('${taskId}', fn, options)`);
+  assertKnownKeys(options, ['retries', 'timeoutMs', 'maxCycles', 'queue'], `task('${taskId}')`);
   let attempts = TASK_OPTION_DEFAULTS.attempts;
   let backoff = { ...TASK_OPTION_DEFAULTS.backoff };
   const { retries } = options;
   if (typeof retries === 'number') {
     attempts = positiveInt(`${where}retries`, retries, 0) + 1;
   } else if (retries !== undefined) {
-    if (typeof retries !== 'object' || retries === null) {
+    if (typeof retries !== 'object' || retries === null || Array.isArray(retries)) {
       throw new InvalidOptionError(`${where}retries`, retries, 'a count or { attempts, backoff }');
     }
+    assertKnownKeys(retries, ['attempts', 'backoff'], `${where}retries`);
     attempts = positiveInt(`${where}retries.attempts`, retries.attempts, 1);
     if (retries.backoff !== undefined) {
+      if (typeof retries.backoff !== 'object' || retries.backoff === null) {
+        throw new InvalidOptionError(`${where}retries.backoff`, retries.backoff, "{ type: 'fixed' | 'exponential', delayMs }");
+      }
+      assertKnownKeys(retries.backoff, ['type', 'delayMs'], `${where}retries.backoff`);
       const { type, delayMs } = retries.backoff;
       if (type !== 'fixed' && type !== 'exponential') {
         throw new InvalidOptionError(`${where}retries.backoff.type`, type, "'fixed' or 'exponential'");
       }
-      backoff = { type, delayMs: positiveInt(`${where}retries.backoff.delayMs`, delayMs, 0) };
+      backoff = { type, delayMs: positiveInt(`${where}retries.backoff.delayMs`, delayMs, 0, MAX_TIMER_MS) };
     }
   }
   const spec: TaskOptionsSpec = {
@@ -67,7 +70,7 @@ export function resolveTaskOptions(taskId: string, options: TaskOptions = {}): T
         ? TASK_OPTION_DEFAULTS.maxCycles
         : positiveInt(`${where}maxCycles`, options.maxCycles, 1),
   };
-  if (options.timeoutMs !== undefined) spec.timeoutMs = positiveInt(`${where}timeoutMs`, options.timeoutMs, 1);
+  if (options.timeoutMs !== undefined) spec.timeoutMs = positiveInt(`${where}timeoutMs`, options.timeoutMs, 1, MAX_TIMER_MS);
   // Stored only when set, so graphs (and their hashes) without pools are unchanged.
   if (options.queue !== undefined && options.queue !== DEFAULT_QUEUE) spec.queue = assertQueueName(options.queue, `${where}queue`);
   return spec;
@@ -94,5 +97,6 @@ const DEFAULT_TASK_OPTIONS_SPEC: Readonly<TaskOptionsSpec> = Object.freeze({
 /** Delay before attempt `nextAttempt` (2 = the first retry). */
 export function backoffDelayMs(spec: TaskOptionsSpec, nextAttempt: number): number {
   const { type, delayMs } = spec.backoff;
-  return type === 'exponential' ? delayMs * 2 ** (nextAttempt - 2) : delayMs;
+  // Capped: a longer in-process wait would overflow the timer and fire at once.
+  return Math.min(MAX_TIMER_MS, type === 'exponential' ? delayMs * 2 ** (nextAttempt - 2) : delayMs);
 }

@@ -4,6 +4,20 @@ import { InvalidOptionError } from '../errors';
  * The checks every options resolver shares: each failure names the option and the value it got.
  */
 
+/**
+ * The longest delay a Node timer can wait: past it, setTimeout fires after 1 ms instead (with only a
+ * warning), so a 30-day timeout would fire at once. Every option that ends up in a timer has it as
+ * its maximum.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Options must be an object (or omitted); a number or a string in their place is a mistake. */
+export function assertOptionsObject(options: unknown, where: string): void {
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+    throw new InvalidOptionError(where, options, 'an object of options');
+  }
+}
+
 /** An integer option: `fallback` when undefined, else an integer in [min, max]. */
 export function integerOption(option: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;

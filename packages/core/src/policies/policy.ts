@@ -27,6 +27,8 @@ const customPolicies = globalSlot('graflow.policy-registry.v1', () => new Map<st
  * since distributed groups decide where the branch outcome arrives.
  */
 export function definePolicy(name: string, decide: CustomPolicy['decide']): CustomPolicy {
+  if (typeof name !== 'string' || name === '') throw new InvalidOptionError('definePolicy(name)', name, 'a non-empty string');
+  if (typeof decide !== 'function') throw new InvalidOptionError(`definePolicy('${name}', decide)`, decide, 'a function (state) => decision');
   const policy: CustomPolicy = { name, decide };
   customPolicies.set(name, policy);
   return policy;
@@ -45,16 +47,24 @@ export function toPolicySpec(policy: GroupPolicy, where: string): PolicySpec {
     return { custom: policy.name };
   }
   if (typeof policy === 'object' && policy !== null) {
+    const keys = Object.keys(policy);
+    if (keys.length > 1 && ('atLeast' in policy || 'critical' in policy)) {
+      const extra = keys.find((k) => k !== ('atLeast' in policy ? 'atLeast' : 'critical'))!;
+      throw new InvalidOptionError(`${where}.policy.${extra}`, (policy as Record<string, unknown>)[extra], "nothing: a policy is one of { atLeast } or { critical }");
+    }
     if ('atLeast' in policy) {
       const n = policy.atLeast;
-      if (!Number.isInteger(n) || n < 0) throw new InvalidOptionError(`${where}.policy.atLeast`, n, 'an integer >= 0');
+      // A group that needs no branch to succeed cannot fail: that is best_effort, or a mistake.
+      if (!Number.isInteger(n) || n < 1) throw new InvalidOptionError(`${where}.policy.atLeast`, n, "an integer >= 1 (for no minimum, use 'best_effort')");
       return { atLeast: n };
     }
     if ('critical' in policy) {
-      if (!Array.isArray(policy.critical) || policy.critical.some((c) => typeof c !== 'string')) {
-        throw new InvalidOptionError(`${where}.policy.critical`, policy.critical, 'an array of task ids');
+      const critical = policy.critical as unknown;
+      if (!Array.isArray(critical) || critical.some((c) => typeof c !== 'string' || c === '')) {
+        throw new InvalidOptionError(`${where}.policy.critical`, critical, 'an array of branch ids');
       }
-      return { critical: [...policy.critical] };
+      if (critical.length === 0) throw new InvalidOptionError(`${where}.policy.critical`, critical, "at least one branch id (for none, use 'best_effort')");
+      return { critical: [...new Set(critical as string[])] };
     }
   }
   throw new InvalidOptionError(`${where}.policy`, policy, "'strict', 'best_effort', { atLeast }, { critical } or a custom policy");

@@ -4,6 +4,7 @@ import { controlFlowScenarios } from './control-flow';
 import type { HarnessFactory } from './harness';
 import { policyScenarios } from './policies';
 import { retryTimeoutScenarios } from './retries-timeouts';
+import { valueScenarios } from './values';
 
 export { memoryHarness, type Harness, type HarnessFactory } from './harness';
 
@@ -14,4 +15,5 @@ export function workflowScenarios(harness: HarnessFactory): void {
   retryTimeoutScenarios(harness);
   controlFlowScenarios(harness);
   channelScenarios(harness);
+  valueScenarios(harness);
 }

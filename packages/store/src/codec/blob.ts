@@ -1,4 +1,4 @@
-import { unzlibSync, zlibSync } from 'fflate';
+import { Unzlib, zlibSync } from 'fflate';
 import { GraphIntegrityError } from '../errors';
 import { decodeCanonical } from './canonical';
 import { sha256Hex } from './hash';
@@ -17,15 +17,24 @@ export interface OpenedBlob {
 }
 
 /**
- * Decompresses, checks the content against `hash`, then decodes. Any failure (bad zlib, wrong
- * hash, bad msgpack) is a `GraphIntegrityError`: the bytes are not what was saved under that id.
- * The hash is checked before decoding, so the decoder only ever sees bytes we once encoded.
+ * Decompresses (never past `maxBytes`), checks the content against `hash`, then decodes. Any
+ * failure (bad zlib, too large, wrong hash, bad msgpack) is a `GraphIntegrityError`: the bytes are
+ * not what was saved under that id. The hash is checked before decoding, so the decoder only ever
+ * sees bytes we once encoded.
  */
-export function openBlob(stored: Uint8Array, hash: string, key: string): OpenedBlob {
+export function openBlob(stored: Uint8Array, hash: string, key: string, maxBytes: number): OpenedBlob {
   let encoded: Uint8Array;
   try {
-    encoded = unzlibSync(stored);
+    encoded = inflateAtMost(stored, maxBytes);
   } catch (err) {
+    if (err instanceof InflatedTooFar) {
+      throw new GraphIntegrityError(
+        hash,
+        key,
+        `its ${stored.length} stored bytes inflate to more than maxBlobBytes=${maxBytes} bytes, so decompression was stopped ` +
+          '(a zlib bomb, or a blob saved by a store with a larger maxBlobBytes)',
+      );
+    }
     throw new GraphIntegrityError(hash, key, `the ${stored.length} stored bytes are not valid zlib data (${(err as Error).message})`, err);
   }
   // fflate does not check the zlib trailer; we do, so a corrupt checksum is reported too.
@@ -41,6 +50,42 @@ export function openBlob(stored: Uint8Array, hash: string, key: string): OpenedB
   } catch (err) {
     throw new GraphIntegrityError(hash, key, `msgpack decoding failed (${(err as Error).message})`, err);
   }
+}
+
+class InflatedTooFar extends Error {}
+
+/**
+ * Deflate's best ratio is about 1032:1, so input slices of this many bytes inflate to at most
+ * about a quarter of the limit: the output never grows much past `maxBytes` before we stop.
+ */
+function sliceFor(maxBytes: number): number {
+  return Math.max(1024, Math.floor(maxBytes / 1032 / 4));
+}
+
+/**
+ * zlib inflate that stops as soon as the output passes `maxBytes`: a small blob that inflates to
+ * gigabytes (a zlib bomb) costs at most about `maxBytes` of memory, not its full size.
+ */
+function inflateAtMost(stored: Uint8Array, maxBytes: number): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const inflater = new Unzlib((chunk) => {
+    total += chunk.length;
+    if (total > maxBytes) throw new InflatedTooFar();
+    chunks.push(chunk);
+  });
+  const step = sliceFor(maxBytes);
+  for (let at = 0; at < stored.length || at === 0; at += step) {
+    inflater.push(stored.subarray(at, at + step), at + step >= stored.length);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
 }
 
 function readUint32BE(bytes: Uint8Array, offset: number): number {

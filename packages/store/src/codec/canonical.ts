@@ -31,12 +31,22 @@ const UINT64_MAX = 2n ** 64n - 1n;
  */
 export function encodeCanonical(value: unknown): Uint8Array {
   if (value === undefined) throw new UnsupportedValueError('$', 'undefined has no stored form');
-  return packr.pack(canonicalize(value, [], new Set()));
+  const bytes = packr.pack(canonicalize(value, [], new Set()));
+  // msgpackr grows its shared buffer to four times the largest value and keeps it (up to 1 GiB):
+  // after a large graph, start again small so the process does not hold that for good.
+  if (bytes.length > LARGE_RESULT_BYTES) packr.useBuffer(Buffer.allocUnsafeSlow(8192));
+  return bytes;
 }
 
-/** Decodes canonical bytes. Throws msgpackr's error on malformed input; callers map it. */
+const LARGE_RESULT_BYTES = 64 * 1024;
+
+/**
+ * Decodes canonical bytes. Throws msgpackr's error on malformed input; callers map it. Byte
+ * strings load as Buffers whatever holds the input (msgpackr would return plain Uint8Array views
+ * of a plain Uint8Array, such as fflate's output), so a value loads the same way everywhere.
+ */
 export function decodeCanonical(bytes: Uint8Array): unknown {
-  return unpackr.unpack(bytes);
+  return unpackr.unpack(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }
 
 function canonicalize(value: unknown, path: (string | number)[], seen: Set<object>): unknown {
