@@ -38,6 +38,6 @@ describe('describing a thrown value that is not an Error', () => {
 
   test('an Error keeps its own message', () => {
     expect(errorMessage(new TypeError('bad'))).toBe('bad');
-    expect(errorSummary(Object.assign(new Error('e'), { code: 'E1' }))).toEqual({ name: 'Error', message: 'e', code: 'E1' });
+    expect(errorSummary(Object.assign(new Error('e'), { code: 'E1' }))).toMatchObject({ name: 'Error', message: 'e', code: 'E1' });
   });
 });

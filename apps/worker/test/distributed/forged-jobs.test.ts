@@ -41,8 +41,8 @@ describe('forged branch jobs', () => {
       for (const job of forged) {
         await waitFor(async () => (await queue.getJobState(job.id!)) === 'failed', { timeoutMs: 10_000, what: `forged job ${job.id} to fail` });
         const failed = await queue.getJob(job.id!);
-        // The id in the message is the group's job today (processor-context's afterRecord knows no other).
-        expect(failed!.failedReason).toMatch(/^MalformedJobError: job '[^']+' has a malformed payload: branch index outside group 'g' \(a forged or corrupt job\); nothing was recorded$/);
+        // Refused before anything runs: the index must name the job's node in the group.
+        expect(failed!.failedReason).toBe(`MalformedJobError: job '${job.id}' has a malformed payload: branch ${(job.data as { branchIndex: number }).branchIndex} of group 'g' is not '${(job.data as { nodeId: string }).nodeId}' (a forged or corrupt job)`);
         expect(failed!.attemptsMade).toBe(1);
       }
       const barrier = new Barrier(redis, new RunKeys(h.prefix, template.runId).barrier(groupKeyOf('/g@1')), 60);

@@ -61,7 +61,7 @@ async function buildWorld(prefix: string, random: () => number): Promise<FuzzWor
   const nonGraph: string[] = [];
   const shapes: unknown[] = [
     42, 'a graph', [1, 2, 3], { nodes: {} }, { format: 'graflow.graph/1' }, { format: 'graflow.graph/1', name: 'x', root: 'g', nodes: { g: { kind: 'group', id: 'g' } }, edges: [] },
-    { ...wf.graph, nodes: { ...wf.graph.nodes, e1: { kind: 'task', id: 'e1', taskId: 'fuzz.double' } } },
+    { ...wf.graph, nodes: { ...wf.graph.nodes, e1: { kind: 'task', id: 'e1', taskId: 'fuzz.double', options: 'fast' } } },
   ];
   for (const shape of shapes) {
     const hash = hashOf(shape);

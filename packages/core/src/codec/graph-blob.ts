@@ -43,8 +43,9 @@ function nodeProblem(id: string, node: unknown, nodes: Record<string, unknown>):
   if (node.id !== id) return `carries the id ${short(node.id)}`;
   if (node.kind === 'task') {
     if (!isText(node.taskId)) return 'has no task id';
+    // Options are stored only when they differ from the defaults (see build-graph).
     const o = node.options;
-    if (!isRecord(o) || !isCount(o.attempts, 1) || !isCount(o.maxCycles, 1) || !isRecord(o.backoff)) return 'has malformed options';
+    if (o !== undefined && (!isRecord(o) || !isCount(o.attempts, 1) || !isCount(o.maxCycles, 1) || !isRecord(o.backoff))) return 'has malformed options';
     return undefined;
   }
   if (node.kind !== 'chain' && node.kind !== 'group') return `has the kind ${short(node.kind)}`;
