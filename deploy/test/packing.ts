@@ -148,6 +148,13 @@ export class Child {
     );
   }
 
+  /** Waits for the child to exit on its own (no signal sent); fails after `timeoutMs`. */
+  async waitForExit(timeoutMs = 30_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    await waitFor(() => this.exit, { timeoutMs, what: `exit of pid ${this.pid}` });
+    await this.closed;
+    return this.exit!;
+  }
+
   /** SIGTERM, then waits for the exit; SIGKILL if it is still running after `timeoutMs`. */
   async stop(timeoutMs = 40_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     if (!this.exit) {

@@ -32,7 +32,7 @@ describe('wait-for-redis', () => {
 
     redis = await startRedisServer({ port });
     await waiter.waitForLog(`Redis at 127.0.0.1:${port} accepts connections`);
-    expect(await waiter.stop()).toEqual({ code: 0, signal: null });
+    expect(await waiter.waitForExit()).toEqual({ code: 0, signal: null });
   });
 
   it('reads REDIS_URL like the worker, and refuses a bad one in one line', async () => {

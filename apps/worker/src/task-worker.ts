@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -45,10 +45,17 @@ class ShutdownDeadlineError extends Error {
  * process.once('SIGTERM', () => void worker.stop());
  * ```
  */
+function sharedShutdownController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
+
 export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWorkerHandle {
   readonly options: ResolvedTaskWorkerOptions;
   private readonly counters: TaskWorkerMetrics = { tasksProcessed: 0, tasksSucceeded: 0, tasksFailed: 0, totalExecutionTime: 0, activeTasks: 0 };
-  private readonly shutdown = new AbortController();
+  // Every job in flight listens for shutdown: as many listeners as the concurrency allows.
+  private readonly shutdown = sharedShutdownController();
   private readonly cancels = new CancelRegistry();
   private namespace?: Namespace;
   private workers: Worker[] = [];

@@ -54,7 +54,7 @@ describe('graflow-worker --max-payload-bytes (spawned)', () => {
       const err = (await runDistributed(prefix, () => bigValue(5_000)).catch((e: unknown) => e)) as ParallelGroupError;
       expect(err).toBeInstanceOf(ParallelGroupError);
       expect(err.failed.map((f) => [f.taskId, f.error.name])).toEqual([['big', 'PayloadTooLargeError']]);
-      expect(err.failed[0]!.error.message).toMatch(/^value of branch 'big' is 500\d bytes, over the configured limit maxPayloadBytes=1000$/);
+      expect(err.failed[0]!.error.message).toMatch(/^result of 'big' is 500\d bytes, over the configured limit maxPayloadBytes=1000$/);
       capped.proc.signal('SIGTERM');
       await capped.proc.waitForExit();
     }

@@ -13,7 +13,7 @@ import { withGroupEvents, withTaskEvents } from '../events/event-hooks';
 import { eventSinkOf } from './events/redis-event-sink';
 import type { BranchInfo, ProcessorContext } from './processor-context';
 import { keepRunAlive } from './run-keepalive';
-import { linkedController } from '../util/signals';
+import { linkedController, sharedController } from '../util/signals';
 
 /** Runs one branch job: at most one outcome per branch reaches the barrier, whatever happens. */
 export async function processBranch(ctx: ProcessorContext, job: Job, token: string | undefined, data: BranchJobData): Promise<unknown> {
@@ -25,7 +25,7 @@ export async function processBranch(ctx: ProcessorContext, job: Job, token: stri
   }
   const instance = groupInstance(ctx.runtime, graph, group, ctx.runOf(data), data.groupKey);
   // Listen for cancellation before looking at the barrier, so no cancel can slip in between.
-  const controller = new AbortController();
+  const controller = sharedController();
   // Its groups' keys, and the run's own: a cancelled run stops every branch it has.
   const unregister = ctx.options.cancels.add([...data.cancelKeys, runCancelKey(data.runId)], controller);
   const release = keepRunAlive(ctx.runtime, instance.run);

@@ -6,7 +6,7 @@ import { CallbackSink, deliver, withGroupEvents, withTaskEvents } from '../event
 import { eventError, type EventSink, type RunEvent } from '../events/run-event';
 import type { Graph } from '../graph/types';
 import { resolveRunOptions, type ResolvedRunOptions, type RunOptions } from '../options/run-options';
-import { bounded, raceSignal } from '../util/signals';
+import { bounded, raceSignal, sharedController } from '../util/signals';
 import { loadRedisBackend } from './load-redis';
 import type { RunResult } from './run-result';
 
@@ -103,7 +103,7 @@ export class ExecutionContext {
     const opts = this.options;
     // One controller per run; a client's long-lived outage signal is forwarded into it and the
     // listener removed when the run ends (AbortSignal.any would pin every run to that signal).
-    const runAbort = new AbortController();
+    const runAbort = sharedController();
     const onOutage = () => runAbort.abort(outage!.reason);
     if (outage?.aborted) onOutage();
     else outage?.addEventListener('abort', onOutage, { once: true });

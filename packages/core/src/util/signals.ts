@@ -1,3 +1,17 @@
+import { setMaxListeners } from 'node:events';
+
+/**
+ * A controller whose signal is shared by many waiters at once (every branch and retry of a run,
+ * every run of a long-lived client, every job of a worker). Node warns past 10 listeners on one
+ * signal as a leak guess; here that many is the design, and each listener is removed when its
+ * waiter ends, so the cap is lifted for these signals only.
+ */
+export function sharedController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
+
 /** Resolves or rejects with `work`, or rejects with the signal's reason as soon as it fires. */
 export function raceSignal<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {
@@ -36,7 +50,7 @@ export async function bounded(work: Promise<unknown>, ms: number): Promise<void>
  * shutdown signal) does not collect one dependent per branch; it is also cheaper to create.
  */
 export function linkedController(...sources: AbortSignal[]): { controller: AbortController; dispose(): void } {
-  const controller = new AbortController();
+  const controller = sharedController();
   const aborted = sources.find((s) => s.aborted);
   if (aborted) {
     controller.abort(aborted.reason);

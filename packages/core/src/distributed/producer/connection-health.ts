@@ -1,5 +1,5 @@
-import { setMaxListeners } from 'node:events';
 import type { Redis } from 'ioredis';
+import { sharedController } from '../../util/signals';
 
 /**
  * Watches a client's connections and turns a long outage into an abort: when any of them has not
@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
  * Redis is back. Shorter outages are ridden through: ioredis reconnects and resends.
  */
 export class ConnectionHealth {
-  private controller = ConnectionHealth.controller();
+  private controller = sharedController();
   private downSince: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private expiredWith: Error | undefined;
@@ -31,12 +31,6 @@ export class ConnectionHealth {
     }
   }
 
-  /** Every run in flight listens on the current signal: no listener limit applies. */
-  private static controller(): AbortController {
-    const controller = new AbortController();
-    setMaxListeners(0, controller.signal);
-    return controller;
-  }
 
   /** Aborted when Redis stays unreachable too long; already aborted while that lasts. */
   get signal(): AbortSignal {
@@ -66,7 +60,7 @@ export class ConnectionHealth {
     const error = this.onExpire(this.timeoutMs);
     this.expiredWith = error;
     const expired = this.controller;
-    this.controller = ConnectionHealth.controller();
+    this.controller = sharedController();
     expired.abort(error);
   }
 

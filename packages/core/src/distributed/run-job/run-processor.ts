@@ -11,7 +11,7 @@ import { NestedGroupExecutor } from '../nested-executor';
 import { isUnloadableGraph, type ProcessorContext } from '../processor-context';
 import { keepRunAlive } from '../run-keepalive';
 import { scripted } from '../scripts';
-import { linkedController } from '../../util/signals';
+import { linkedController, sharedController } from '../../util/signals';
 import { finishRun, TERMINAL_STATUSES } from './finish-run';
 
 /**
@@ -38,7 +38,7 @@ export async function processRun(ctx: ProcessorContext, job: Job, token: string 
   const info = { jobId: job.id!, runId: data.runId, workflow: data.workflow };
   const started = Date.now();
   options.onRun?.('start', info);
-  const controller = new AbortController();
+  const controller = sharedController();
   const unregister = options.cancels.add([runCancelKey(data.runId)], controller);
   const release = keepRunAlive(runtime, run);
   const state = runtime.runState(data.runId, run.limits);
