@@ -11,6 +11,7 @@ export enum RecordCode {
   NoBarrier = -1,
   Duplicate = 0,
   Pending = 1,
+  /** @public barrier-record-4.lua returns it; callers treat it as the default "decided" case. */
   DecidedSuccess = 2,
   DecidedFailure = 3,
   Late = 4,

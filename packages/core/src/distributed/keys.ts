@@ -6,8 +6,6 @@ import { shortHash } from '../graph/ids';
  * carries branches of tasks that name no queue, and every group's finalization job.
  */
 export const DEFAULT_QUEUE = 'tasks';
-/** @deprecated the same as DEFAULT_QUEUE */
-export const QUEUE_NAME = DEFAULT_QUEUE;
 
 /** A queue name BullMQ and our keys accept; throws an error naming `option` otherwise. */
 export function assertQueueName(name: unknown, option: string): string {

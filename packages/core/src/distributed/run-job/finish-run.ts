@@ -17,7 +17,9 @@ export const TERMINAL_STATUSES: readonly string[] = ['succeeded', 'failed', 'can
 export type RunOutcome = { status: 'succeeded'; output: unknown } | { status: 'succeeded' | 'failed' | 'cancelled'; error: unknown };
 
 export enum FinishCode {
+  /** @public run-finish-5.lua returns it: the run's keys expired. */
   Gone = -1,
+  /** @public run-finish-5.lua returns it: another finisher got there first. */
   AlreadyEnded = 0,
   Finished = 1,
 }
