@@ -14,6 +14,7 @@ const config: Config = {
     '^@graflow/core/redis$': '<rootDir>/packages/core/src/redis.ts',
     '^@graflow/(core|store|testing)$': '<rootDir>/packages/$1/src/index.ts',
     '^@graflow/worker$': '<rootDir>/apps/worker/src/index.ts',
+    '^@graflow/scenarios$': '<rootDir>/packages/scenarios/src/index.ts',
   },
   globalSetup: '<rootDir>/packages/testing/src/jest-global-setup.ts',
   globalTeardown: '<rootDir>/packages/testing/src/jest-global-teardown.ts',

@@ -5,8 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { parseWorkerCli, type ResolvedWorkerCliOptions } from '../../apps/worker/src/cli/options';
-import { createRegistry, registerQueueDepth } from '../../apps/worker/src/metrics/registry';
+import { createRegistry, parseWorkerCli, registerQueueDepth, type ResolvedWorkerCliOptions } from '@graflow/worker';
 import type { Env } from 'dockerfile-ast';
 import { readStages, stageNamed } from './dockerfile-emulator';
 import {

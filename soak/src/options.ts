@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GraflowError } from '@graflow/core';
 
 /** Sizes of a soak. `npm run soak` takes them from `SOAK_*` variables; the short test passes its own. */
 export interface SoakOptions {
@@ -54,8 +55,12 @@ const ENV: Record<keyof SoakOptions, string> = {
 };
 
 /** A bad size: the message names the option (or variable) and the value, on one line. */
-export class SoakOptionError extends Error {
-  override readonly name = 'SoakOptionError';
+export class SoakOptionError extends GraflowError {
+  static override readonly errorName: string = 'SoakOptionError';
+
+  constructor(message: string) {
+    super('INVALID_OPTION', message);
+  }
 }
 
 type Input = Partial<Record<keyof SoakOptions, string | number>>;

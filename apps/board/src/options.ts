@@ -2,7 +2,7 @@
  * Board options: the public (all optional) shape and the one place that holds the defaults and
  * the validation (`resolveBoardOptions`). The command line (`cli.ts`) is a front end to it.
  */
-import { RUN_OPTION_DEFAULTS, resolveRedisConfig, type ResolvedRedisConfig } from '@graflow/core';
+import { GraflowError, RUN_OPTION_DEFAULTS, resolveRedisConfig, type ResolvedRedisConfig } from '@graflow/core';
 import { MAX_SHARDS } from '@graflow/core/redis';
 import type { Logger } from '@graflow/worker';
 
@@ -82,14 +82,15 @@ export const BOARD_DEFAULTS = Object.freeze({
 });
 
 /** An invalid option; `option` is the CLI flag or environment variable, `value` what was given. */
-export class BoardOptionError extends Error {
-  override readonly name = 'BoardOptionError';
+export class BoardOptionError extends GraflowError {
+  static override readonly errorName: string = 'BoardOptionError';
+
   constructor(
     readonly option: string,
     readonly value: unknown,
     reason: string,
   ) {
-    super(`invalid ${option} ${JSON.stringify(value)}: ${reason}`);
+    super('INVALID_OPTION', `invalid ${option} ${JSON.stringify(value)}: ${reason}`);
   }
 }
 

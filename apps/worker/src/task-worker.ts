@@ -2,7 +2,7 @@ import { EventEmitter, setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { resolveRedisConfig, RUN_OPTION_DEFAULTS } from '@graflow/core';
+import { GraflowError, resolveRedisConfig, RUN_OPTION_DEFAULTS } from '@graflow/core';
 import { CancelRegistry, Namespace, WorkerHeartbeat, createJobProcessor, createRedisClient, errorSummary, type JobProcessorOptions } from '@graflow/core/redis';
 import { GuardedWorker } from './unreadable-jobs';
 import { resolveTaskWorkerOptions, type ResolvedTaskWorkerOptions } from './task-worker-options';
@@ -27,10 +27,11 @@ function errorText(err: unknown): string {
 }
 
 /** Aborts in-flight tasks when the graceful-shutdown deadline passes. */
-class ShutdownDeadlineError extends Error {
+class ShutdownDeadlineError extends GraflowError {
+  static override readonly errorName: string = 'ShutdownDeadlineError';
+
   constructor(timeoutMs: number) {
-    super(`worker shutdown deadline (${timeoutMs} ms) passed; the branch goes back to the queue`);
-    this.name = 'ShutdownDeadlineError';
+    super('SHUTDOWN_DEADLINE', `worker shutdown deadline (${timeoutMs} ms) passed; the branch goes back to the queue`);
   }
 }
 
@@ -91,7 +92,7 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
   }
 
   async start(): Promise<void> {
-    if (this.state !== 'new') throw new Error(`TaskWorker ${this.workerId} was already started`);
+    if (this.state !== 'new') throw new GraflowError('WORKER_STARTED', `TaskWorker ${this.workerId} was already started`);
     const o = this.options;
     const config = resolveRedisConfig({ ...o.redis, keyPrefix: o.keyPrefix }, 'redis');
     // Every shard of the namespace, on one command connection and one subscriber.

@@ -1,6 +1,6 @@
 import { sharedRedis, uniquePrefix } from '@graflow/testing';
 import { TaskWorker } from '@graflow/worker';
-import { workflowScenarios } from '../../../packages/core/test/scenarios';
+import { workflowScenarios } from '@graflow/scenarios';
 
 // The same scenario suite as the in-process backend, with every group on the worker fleet: two
 // TaskWorkers in this process (so they share its task registry), a fresh key prefix per test.

@@ -28,6 +28,8 @@ const STORE_CODES: ReadonlySet<string> = new Set<StoreErrorCode>([
 
 /** Base class of every error thrown by `@graflow/store`. */
 export class StoreError extends Error {
+  /** The error's name, a string literal per subclass so minifiers cannot rename it. */
+  static readonly errorName: string = 'StoreError';
   readonly code: StoreErrorCode;
   override readonly cause?: unknown;
   readonly [GRAFLOW_ERROR_BRAND] = true;
@@ -36,13 +38,14 @@ export class StoreError extends Error {
     super(message);
     this.code = code;
     if (options.cause !== undefined) this.cause = options.cause;
-    // `new.target` keeps the subclass name without each subclass repeating it.
-    this.name = new.target.name;
+    this.name = (new.target as typeof StoreError).errorName;
   }
 }
 
 /** No blob under the key: it expired, was evicted, or producer and worker use different prefixes. */
 export class GraphNotFoundError extends StoreError {
+  static override readonly errorName: string = 'GraphNotFoundError';
+
   constructor(
     readonly hash: string,
     readonly key: string,
@@ -59,6 +62,8 @@ export class GraphNotFoundError extends StoreError {
 
 /** The stored bytes do not decompress, decode, or hash to the key's hash (corruption or tampering). */
 export class GraphIntegrityError extends StoreError {
+  static override readonly errorName: string = 'GraphIntegrityError';
+
   constructor(
     readonly hash: string,
     readonly key: string,
@@ -71,6 +76,8 @@ export class GraphIntegrityError extends StoreError {
 
 /** A value whose canonical encoding exceeds `maxBlobBytes`. */
 export class BlobTooLargeError extends StoreError {
+  static override readonly errorName: string = 'BlobTooLargeError';
+
   constructor(
     readonly size: number,
     readonly limit: number,
@@ -83,7 +90,9 @@ export class BlobTooLargeError extends StoreError {
 }
 
 /** A `GraphStore` option with a bad value (or an unknown option name). */
-export class InvalidOptionError extends StoreError {
+export class StoreOptionError extends StoreError {
+  static override readonly errorName: string = 'StoreOptionError';
+
   constructor(
     readonly option: string,
     readonly value: unknown,
@@ -95,6 +104,8 @@ export class InvalidOptionError extends StoreError {
 
 /** `load()` was given something that is not a lowercase sha256 hex digest. */
 export class InvalidHashError extends StoreError {
+  static override readonly errorName: string = 'InvalidHashError';
+
   constructor(readonly hash: unknown) {
     super('INVALID_HASH', `Invalid graph hash ${describe(hash)}: expected 64 lowercase hex characters (a sha256 digest from save() or hashOf())`);
   }
@@ -102,6 +113,8 @@ export class InvalidHashError extends StoreError {
 
 /** A value the canonical encoding cannot represent without changing it. */
 export class UnsupportedValueError extends StoreError {
+  static override readonly errorName: string = 'UnsupportedValueError';
+
   constructor(
     readonly path: string,
     /** What is wrong at `path`, without the path (e.g. "a function is not data"). */
@@ -113,6 +126,8 @@ export class UnsupportedValueError extends StoreError {
 
 /** A Redis command failed; names the command and key, the client's error is the cause. */
 export class StoreRedisError extends StoreError {
+  static override readonly errorName: string = 'StoreRedisError';
+
   constructor(
     readonly command: string,
     readonly key: string,
@@ -141,7 +156,7 @@ function hasCode<E extends StoreError>(code: StoreErrorCode) {
 export const isGraphNotFoundError = hasCode<GraphNotFoundError>('GRAPH_NOT_FOUND');
 export const isGraphIntegrityError = hasCode<GraphIntegrityError>('GRAPH_INTEGRITY');
 export const isBlobTooLargeError = hasCode<BlobTooLargeError>('BLOB_TOO_LARGE');
-export const isInvalidOptionError = hasCode<InvalidOptionError>('INVALID_OPTION');
+export const isStoreOptionError = hasCode<StoreOptionError>('INVALID_OPTION');
 
 /** Short, single-line rendering of a bad value for error messages. */
 function describe(value: unknown): string {

@@ -41,7 +41,7 @@ export {
   GraphNotFoundError,
   GraphIntegrityError,
   BlobTooLargeError,
-  InvalidOptionError,
+  StoreOptionError,
   InvalidHashError,
   UnsupportedValueError,
   StoreRedisError,
@@ -50,6 +50,6 @@ export {
   isGraphNotFoundError,
   isGraphIntegrityError,
   isBlobTooLargeError,
-  isInvalidOptionError,
+  isStoreOptionError,
 } from './errors';
 export type { StoreErrorCode } from './errors';

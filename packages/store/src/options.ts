@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { InvalidOptionError, type StoreError } from './errors';
+import { StoreOptionError, type StoreError } from './errors';
 
 /** Options of `new GraphStore(...)`. Everything but `redis` is optional. */
 export interface GraphStoreOptions {
@@ -76,30 +76,30 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
 
 function integer(option: string, value: unknown, min: number, max: number, unit: string, note = ''): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidOptionError(option, value, `an integer ${unit} from ${min} to ${max}${note}`);
+    throw new StoreOptionError(option, value, `an integer ${unit} from ${min} to ${max}${note}`);
   }
   return value;
 }
 
-/** Applies the defaults and validates; a bad option throws `InvalidOptionError` naming it and its value. */
+/** Applies the defaults and validates; a bad option throws `StoreOptionError` naming it and its value. */
 export function resolveGraphStoreOptions(options: GraphStoreOptions): ResolvedGraphStoreOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError('options', options, 'an object with at least { redis }');
+    throw new StoreOptionError('options', options, 'an object with at least { redis }');
   }
   for (const name of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(name)) {
-      throw new InvalidOptionError(name, (options as unknown as Record<string, unknown>)[name], `a known option (${[...KNOWN_OPTIONS].join(', ')})`);
+      throw new StoreOptionError(name, (options as unknown as Record<string, unknown>)[name], `a known option (${[...KNOWN_OPTIONS].join(', ')})`);
     }
   }
   const given = { ...GRAPH_STORE_DEFAULTS, ...withoutUndefined(options) };
 
   const redis = options.redis as unknown;
   if (typeof redis !== 'object' || redis === null || typeof (redis as Redis).getexBuffer !== 'function') {
-    throw new InvalidOptionError('redis', redis, 'an ioredis Redis or Cluster instance');
+    throw new StoreOptionError('redis', redis, 'an ioredis Redis or Cluster instance');
   }
   const keyPrefix = given.keyPrefix as unknown;
   if (typeof keyPrefix !== 'string' || keyPrefix.length === 0 || /\s/.test(keyPrefix)) {
-    throw new InvalidOptionError('keyPrefix', keyPrefix, 'a non-empty string without whitespace');
+    throw new StoreOptionError('keyPrefix', keyPrefix, 'a non-empty string without whitespace');
   }
   const ttlSeconds = integer('ttlSeconds', given.ttlSeconds, 1, 365 * 24 * 3600, 'of seconds');
   const ttlMs = ttlSeconds * 1000;
@@ -110,7 +110,7 @@ export function resolveGraphStoreOptions(options: GraphStoreOptions): ResolvedGr
       : integer('refreshIntervalMs', options.refreshIntervalMs, 0, Math.floor(ttlMs / 2), 'of milliseconds', ' (half of ttlSeconds)');
   const onBackgroundError = options.onBackgroundError ?? (() => undefined);
   if (typeof onBackgroundError !== 'function') {
-    throw new InvalidOptionError('onBackgroundError', onBackgroundError, 'a function');
+    throw new StoreOptionError('onBackgroundError', onBackgroundError, 'a function');
   }
   return {
     redis: options.redis,

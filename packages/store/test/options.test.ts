@@ -3,8 +3,8 @@ import { sharedRedis } from '@graflow/testing';
 import {
   GRAPH_STORE_DEFAULTS,
   GraphStore,
-  InvalidOptionError,
-  isInvalidOptionError,
+  StoreOptionError,
+  isStoreOptionError,
   resolveGraphStoreOptions,
   type GraphStoreOptions,
 } from '../src';
@@ -13,11 +13,11 @@ import {
 const redis = new Redis({ ...sharedRedis(), lazyConnect: true });
 afterAll(() => redis.disconnect());
 
-function optionError(options: Record<string, unknown>): InvalidOptionError {
+function optionError(options: Record<string, unknown>): StoreOptionError {
   try {
     resolveGraphStoreOptions({ redis, ...options } as GraphStoreOptions);
   } catch (err) {
-    if (err instanceof InvalidOptionError) return err;
+    if (err instanceof StoreOptionError) return err;
     throw err;
   }
   throw new Error(`options ${JSON.stringify(options)} were accepted`);
@@ -64,7 +64,7 @@ describe('resolveGraphStoreOptions', () => {
     expect(err.value).toBe(value);
     expect(err.code).toBe('INVALID_OPTION');
     expect(err.message).toMatch(message);
-    expect(isInvalidOptionError(err)).toBe(true);
+    expect(isStoreOptionError(err)).toBe(true);
   });
 
   it('refuses a refresh interval longer than half the TTL', () => {

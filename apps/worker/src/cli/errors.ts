@@ -1,3 +1,5 @@
+import { GraflowError } from '@graflow/core';
+
 /** Process exit codes of `graflow-worker` and `graflow-exporter`. */
 export const ExitCode = {
   ok: 0,
@@ -8,13 +10,21 @@ export const ExitCode = {
 } as const;
 
 /** A bad flag or environment value; the CLI prints `message` (one line) and exits 2. */
-export class CliUsageError extends Error {
-  override readonly name = 'CliUsageError';
+export class CliUsageError extends GraflowError {
+  static override readonly errorName: string = 'CliUsageError';
+
+  constructor(message: string) {
+    super('CLI_USAGE', message);
+  }
 }
 
 /** A start-up failure the operator can act on; the CLI logs `message` (one line) and exits 1. */
-export class StartupError extends Error {
-  override readonly name = 'StartupError';
+export class StartupError extends GraflowError {
+  static override readonly errorName: string = 'StartupError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STARTUP_FAILED', message, options);
+  }
 }
 
 /** The first line of an error's message, for one-line reports without stacks. */

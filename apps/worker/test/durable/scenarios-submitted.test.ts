@@ -1,6 +1,6 @@
 import { sharedRedis, uniquePrefix } from '@graflow/testing';
 import { TaskWorker } from '@graflow/worker';
-import { workflowScenarios } from '../../../../packages/core/test/scenarios';
+import { workflowScenarios } from '@graflow/scenarios';
 
 // The scenario suite once more, each workflow submitted (the whole run on workers, the root
 // sequence included) and its ending read back with result(): the same values and the same

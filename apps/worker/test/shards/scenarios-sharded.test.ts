@@ -1,6 +1,6 @@
 import { sharedRedis, uniquePrefix } from '@graflow/testing';
 import { TaskWorker } from '@graflow/worker';
-import { workflowScenarios } from '../../../../packages/core/test/scenarios';
+import { workflowScenarios } from '@graflow/scenarios';
 
 // The scenario suite once more, on a namespace of three shards: runs land in the shard of their
 // (random) id, and every result, policy, timeout, nested group and channel behaves the same.

@@ -7,6 +7,8 @@ import type { RedisRuntime } from './redis-runtime';
 
 /** Why a running branch's signal fired: its group (or an enclosing one) was decided. */
 export class GroupCancelledError extends GraflowError {
+  static override readonly errorName: string = 'GroupCancelledError';
+
   constructor(readonly cancelKey: string) {
     super('GROUP_CANCELLED', 'the parallel group was decided before this branch finished; branch cancelled');
   }

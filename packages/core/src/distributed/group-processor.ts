@@ -1,5 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { BarrierGoneError, BranchStalledError } from '../errors';
+import { BranchRemovedError } from '../errors/run-errors';
 import type { Graph, GroupNode } from '../graph/types';
 import { cancelGroup } from './cancel';
 import { groupInstance, stubGroup } from './group-instance';
@@ -55,7 +56,7 @@ const MAX_FAILURES_SHOWN = 20;
 /** Why a branch job ended without recording an outcome, as the error its group reports. */
 function endedWithoutOutcome(memberId: string, reason: string | undefined): Error {
   if (reason && STALLED_OUT.test(reason)) return new BranchStalledError(memberId, reason);
-  return new Error(reason || 'the branch job ended without reporting an outcome (it was removed)');
+  return new BranchRemovedError(memberId, reason);
 }
 
 /** BullMQ's failedReason for a job moved to failed by its stalled-job check. */

@@ -87,7 +87,7 @@ type ErrorClass = new (...args: never[]) => Error;
 const REBUILDABLE = new Map<string, ErrorClass>(
   ([...Object.values(errorClasses), ...Object.values(runErrorClasses)] as unknown[])
     .filter((v): v is ErrorClass => typeof v === 'function' && (v === GraflowError || Object.prototype.isPrototypeOf.call(GraflowError.prototype, v.prototype)))
-    .map((cls) => [cls.name, cls]),
+    .map((cls) => [(cls as unknown as typeof GraflowError).errorName, cls]),
 );
 
 /**

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { GraflowError } from '../errors/graflow-error';
 import type { ResolvedRedisConfig } from '../options/redis-config';
 
 export { MAX_SHARDS } from '../options/redis-config';
@@ -39,7 +40,7 @@ function shardTag(keyPrefix: string, index: number, shards: number): string {
     if (slot >= low && slot < high) return tag;
   }
   // CRC16 covers the slots evenly: a range of 32 slots or more is hit within a few thousand salts.
-  throw new Error(`no hash tag found for shard ${index} of ${shards} under '${keyPrefix}'`);
+  throw new GraflowError('SHARD_TAG', `no hash tag found for shard ${index} of ${shards} under '${keyPrefix}'`);
 }
 
 /** Computed once per namespace: a worker or board asks for every job it touches. */

@@ -1,14 +1,15 @@
-import { errorMessage, GroupTimeoutError, ParallelGroupError, type BranchFailure } from '../errors';
+import { errorMessage, GraflowError, GroupTimeoutError, ParallelGroupError, type BranchFailure } from '../errors';
 import type { GroupNode } from '../graph/types';
 import { decidePolicy, describePolicy } from '../policies/policy';
 import { linkedController } from '../util/signals';
 import { branchScope, type BranchRunner, type GroupExecutor, type Scope } from './scope';
 
 /** Why branches still running get their signal fired when the group is decided. */
-export class GroupDecidedError extends Error {
+export class GroupDecidedError extends GraflowError {
+  static override readonly errorName: string = 'GroupDecidedError';
+
   constructor(readonly groupId: string, reason: string) {
-    super(`parallel group '${groupId}' was decided (${reason}); branch cancelled`);
-    this.name = 'GroupDecidedError';
+    super('GROUP_DECIDED', `parallel group '${groupId}' was decided (${reason}); branch cancelled`);
   }
 }
 

@@ -5,28 +5,33 @@ export const GRAFLOW_ERROR_BRAND = Symbol.for('graflow.error');
 
 /**
  * Base of every error Graflow throws on purpose. `code` is stable and machine-readable; `cause`
- * carries the underlying error. `instanceof GraflowError` works across duplicate package copies
- * (and for `@graflow/store` errors) because it checks the brand, not the prototype chain.
+ * carries the underlying error. Each subclass declares its `errorName` as a string literal: it
+ * becomes `err.name` and is what `instanceof` compares, so both survive minifiers (which rename
+ * classes) and duplicate package copies (whose classes are different objects). `@graflow/store`
+ * cannot import this class (core depends on it), so its errors carry the same brand and
+ * `instanceof GraflowError` holds for them too.
  */
 export class GraflowError extends Error {
+  /** The error's name; every subclass sets its own (a test checks that each one does). */
+  static readonly errorName: string = 'GraflowError';
   readonly code: string;
 
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.name = new.target.name;
+    this.name = (new.target as typeof GraflowError).errorName;
     (this as unknown as Record<symbol, boolean>)[GRAFLOW_ERROR_BRAND] = true;
   }
 
   /**
-   * Branded errors match by class name along their prototype chain, so `err instanceof
+   * Branded errors match by `errorName` along their class chain, so `err instanceof
    * ParallelGroupError` holds even when `err` came from another copy of the package.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (!isGraflowError(value)) return false;
-    if (this.name === 'GraflowError') return true;
+    if (this.errorName === GraflowError.errorName) return true;
     for (let proto = Object.getPrototypeOf(value); proto; proto = Object.getPrototypeOf(proto)) {
-      if ((proto as { constructor?: { name?: string } }).constructor?.name === this.name) return true;
+      if ((proto as { constructor?: { errorName?: unknown } }).constructor?.errorName === this.errorName) return true;
     }
     return false;
   }

@@ -2,6 +2,8 @@ import { GraflowError } from './graflow-error';
 
 /** No run with this id under the prefix: never submitted, or its keys expired (runTtlSeconds). */
 export class RunNotFoundError extends GraflowError {
+  static override readonly errorName: string = 'RunNotFoundError';
+
   constructor(readonly runId: string, readonly keyPrefix: string) {
     super(
       'RUN_NOT_FOUND',
@@ -12,7 +14,36 @@ export class RunNotFoundError extends GraflowError {
 
 /** A `RunHandle` was closed while `result()` waited on it. */
 export class RunHandleClosedError extends GraflowError {
+  static override readonly errorName: string = 'RunHandleClosedError';
+
   constructor(readonly runId: string) {
     super('RUN_HANDLE_CLOSED', `the handle of run '${runId}' was closed while waiting for its result; the run itself goes on (getRun() follows it again)`);
+  }
+}
+
+/** The run failed without recording an error (its record was cut short, e.g. evicted fields). */
+export class RunFailedError extends GraflowError {
+  static override readonly errorName: string = 'RunFailedError';
+
+  constructor(readonly runId: string) {
+    super('RUN_FAILED', `run '${runId}' failed without a recorded error`);
+  }
+}
+
+/** The Graflow client was closed; connect() a new one. */
+export class ClientClosedError extends GraflowError {
+  static override readonly errorName: string = 'ClientClosedError';
+
+  constructor() {
+    super('CLIENT_CLOSED', 'this Graflow client is closed; connect() a new one');
+  }
+}
+
+/** A branch job ended without recording an outcome: removed from its queue (by an operator or a cleanup). */
+export class BranchRemovedError extends GraflowError {
+  static override readonly errorName: string = 'BranchRemovedError';
+
+  constructor(readonly taskId: string, reason: string | undefined) {
+    super('BRANCH_REMOVED', reason || `branch '${taskId}' ended without reporting an outcome (its job was removed)`);
   }
 }

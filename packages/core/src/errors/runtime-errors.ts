@@ -2,6 +2,8 @@ import { GraflowError } from './graflow-error';
 
 /** A node names a task this process has not registered (e.g. a worker missing a tasks module). */
 export class UnknownTaskError extends GraflowError {
+  static override readonly errorName: string = 'UnknownTaskError';
+
   constructor(readonly taskId: string, readonly loadedModules: string[] = [], readonly known: string[] = []) {
     const modules = loadedModules.length ? loadedModules.join(', ') : '(none)';
     super(
@@ -13,12 +15,16 @@ export class UnknownTaskError extends GraflowError {
 }
 
 export class TaskTimeoutError extends GraflowError {
+  static override readonly errorName: string = 'TaskTimeoutError';
+
   constructor(readonly taskId: string, readonly timeoutMs: number) {
     super('TASK_TIMEOUT', `task '${taskId}' timed out after ${timeoutMs} ms`);
   }
 }
 
 export class GroupTimeoutError extends GraflowError {
+  static override readonly errorName: string = 'GroupTimeoutError';
+
   constructor(readonly groupId: string, readonly timeoutMs: number, readonly pending: string[] = []) {
     super(
       'GROUP_TIMEOUT',
@@ -35,6 +41,8 @@ export interface BranchFailure {
 
 /** A parallel group's policy decided failure. */
 export class ParallelGroupError extends GraflowError {
+  static override readonly errorName: string = 'ParallelGroupError';
+
   constructor(
     readonly groupId: string,
     readonly failed: BranchFailure[],
@@ -51,12 +59,16 @@ export class ParallelGroupError extends GraflowError {
 }
 
 export class CycleLimitExceededError extends GraflowError {
+  static override readonly errorName: string = 'CycleLimitExceededError';
+
   constructor(readonly nodeId: string, readonly maxCycles: number) {
     super('CYCLE_LIMIT', `node '${nodeId}' would run more than maxCycles=${maxCycles} times`);
   }
 }
 
 export class WorkflowCancelledError extends GraflowError {
+  static override readonly errorName: string = 'WorkflowCancelledError';
+
   constructor(readonly reason?: string) {
     super('CANCELLED', `workflow cancelled${reason ? `: ${reason}` : ''}`);
   }
@@ -64,6 +76,8 @@ export class WorkflowCancelledError extends GraflowError {
 
 /** A goto targets a node outside the parallel branch the task runs in. */
 export class GotoOutOfBranchError extends GraflowError {
+  static override readonly errorName: string = 'GotoOutOfBranchError';
+
   constructor(readonly fromNode: string, readonly target: string, readonly branch: string) {
     super(
       'GOTO_OUT_OF_BRANCH',
@@ -75,6 +89,8 @@ export class GotoOutOfBranchError extends GraflowError {
 
 /** `getResult` asked for a node with no recorded result. */
 export class ResultNotFoundError extends GraflowError {
+  static override readonly errorName: string = 'ResultNotFoundError';
+
   constructor(readonly nodeId: string) {
     super('RESULT_NOT_FOUND', `no result recorded for node '${nodeId}' in this run (not run yet, or it failed)`);
   }
@@ -85,6 +101,8 @@ export class ResultNotFoundError extends GraflowError {
  * than `redisUnavailableTimeoutMs`. Names host:port and the key prefix; the cause is ioredis'.
  */
 export class GraflowConnectionError extends GraflowError {
+  static override readonly errorName: string = 'GraflowConnectionError';
+
   constructor(readonly address: string, readonly keyPrefix: string, cause?: unknown, message?: string) {
     const why = cause instanceof Error ? `: ${cause.message}` : '';
     super('REDIS_UNREACHABLE', message ?? `cannot reach Redis at ${address} (key prefix '${keyPrefix}')${why}`, { cause });
@@ -108,6 +126,8 @@ export class GraflowConnectionError extends GraflowError {
  * the message says what to change.
  */
 export class RedisAccessError extends GraflowConnectionError {
+  static override readonly errorName: string = 'RedisAccessError';
+
   constructor(address: string, keyPrefix: string, message: string, cause: unknown) {
     super(address, keyPrefix, cause, message);
   }
@@ -136,6 +156,8 @@ export interface NoWorkerObservation {
  * mismatch, or no worker started).
  */
 export class NoWorkerActivityError extends GraflowError {
+  static override readonly errorName: string = 'NoWorkerActivityError';
+
   readonly groupId: string;
   readonly keyPrefix: string;
   readonly queue: string;
@@ -163,6 +185,8 @@ export class NoWorkerActivityError extends GraflowError {
 
 /** A run id is still in use under the prefix: ids name one run for the run's whole TTL. */
 export class RunIdInUseError extends GraflowError {
+  static override readonly errorName: string = 'RunIdInUseError';
+
   constructor(readonly runId: string, readonly keyPrefix: string, readonly status: string) {
     super(
       'RUN_ID_IN_USE',
@@ -174,6 +198,8 @@ export class RunIdInUseError extends GraflowError {
 
 /** A group's barrier vanished while the run waited on it (keys flushed or evicted). */
 export class BarrierGoneError extends GraflowError {
+  static override readonly errorName: string = 'BarrierGoneError';
+
   constructor(readonly groupId: string, readonly runId: string, readonly keyPrefix: string) {
     super(
       'BARRIER_GONE',
@@ -185,6 +211,8 @@ export class BarrierGoneError extends GraflowError {
 
 /** A branch's worker stopped (killed, crashed, or a blocked event loop) more times than allowed. */
 export class BranchStalledError extends GraflowError {
+  static override readonly errorName: string = 'BranchStalledError';
+
   constructor(readonly taskId: string, detail: string) {
     super(
       'BRANCH_STALLED',
@@ -196,6 +224,8 @@ export class BranchStalledError extends GraflowError {
 
 /** A job payload that is not a Graflow job (bad version, missing fields). */
 export class MalformedJobError extends GraflowError {
+  static override readonly errorName: string = 'MalformedJobError';
+
   constructor(readonly jobId: string, detail: string) {
     super('MALFORMED_JOB', `job '${jobId}' has a malformed payload: ${detail}`);
   }
@@ -203,6 +233,8 @@ export class MalformedJobError extends GraflowError {
 
 /** A value written to Redis exceeds the configured limit. */
 export class PayloadTooLargeError extends GraflowError {
+  static override readonly errorName: string = 'PayloadTooLargeError';
+
   constructor(readonly what: string, readonly bytes: number, readonly limit: number) {
     super('PAYLOAD_TOO_LARGE', `${what} is ${bytes} bytes, over the configured limit maxPayloadBytes=${limit}`);
   }

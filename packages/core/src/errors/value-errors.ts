@@ -7,6 +7,8 @@ import { GraflowError } from './graflow-error';
  * "channel value 'rows'"), where in it the problem sits (`path`: `$.items[3].fn`) and what was found.
  */
 export class UnsupportedValueError extends GraflowError {
+  static override readonly errorName: string = 'UnsupportedValueError';
+
   constructor(
     readonly subject: string,
     readonly path: string,

@@ -12,12 +12,13 @@ export interface RegisteredTask {
 const registry = globalSlot('graflow.task-registry.v1', () => new Map<string, RegisteredTask>());
 
 /**
- * Registers a task. The same function (or the same source text, as when a module is evaluated
- * twice) may register again; a different function under a taken id throws `DuplicateTaskError`.
+ * Registers a task. The same function object may register again; any other function under a
+ * taken id throws `DuplicateTaskError`, even with the same source text: two closures of one
+ * source (a factory called twice) can capture different values, so only identity is proof.
  */
 export function registerTask(entry: RegisteredTask): void {
   const existing = registry.get(entry.id);
-  if (existing && existing.fn !== entry.fn && existing.fn.toString() !== entry.fn.toString()) {
+  if (existing && existing.fn !== entry.fn) {
     throw new DuplicateTaskError(entry.id);
   }
   registry.set(entry.id, entry);

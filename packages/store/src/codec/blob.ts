@@ -1,5 +1,5 @@
 import { Unzlib, zlibSync } from 'fflate';
-import { GraphIntegrityError } from '../errors';
+import { GraphIntegrityError, StoreError } from '../errors';
 import { decodeCanonical } from './canonical';
 import { sha256Hex } from './hash';
 
@@ -27,7 +27,7 @@ export function openBlob(stored: Uint8Array, hash: string, key: string, maxBytes
   try {
     encoded = inflateAtMost(stored, maxBytes);
   } catch (err) {
-    if (err instanceof InflatedTooFar) {
+    if (err instanceof InflatedTooFarError) {
       throw new GraphIntegrityError(
         hash,
         key,
@@ -52,7 +52,14 @@ export function openBlob(stored: Uint8Array, hash: string, key: string, maxBytes
   }
 }
 
-class InflatedTooFar extends Error {}
+/** Thrown from inside the inflater to stop it; caught below and reported as a `GraphIntegrityError`. */
+class InflatedTooFarError extends StoreError {
+  static override readonly errorName: string = 'InflatedTooFarError';
+
+  constructor(maxBytes: number) {
+    super('GRAPH_INTEGRITY', `inflates past ${maxBytes} bytes`);
+  }
+}
 
 /**
  * Deflate's best ratio is about 1032:1, so input slices of this many bytes inflate to at most
@@ -71,7 +78,7 @@ function inflateAtMost(stored: Uint8Array, maxBytes: number): Uint8Array {
   let total = 0;
   const inflater = new Unzlib((chunk) => {
     total += chunk.length;
-    if (total > maxBytes) throw new InflatedTooFar();
+    if (total > maxBytes) throw new InflatedTooFarError(maxBytes);
     chunks.push(chunk);
   });
   const step = sliceFor(maxBytes);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { GraflowConnectionError } from '../../errors';
+import { ClientClosedError } from '../../errors/run-errors';
 import type { Graph } from '../../graph/types';
 import type { ResolvedClientOptions } from '../../options/client-options';
 import type { ResolvedRedisConfig } from '../../options/redis-config';
@@ -87,21 +88,21 @@ export class GraflowClient implements ProducerClient {
 
   /** @internal Claims a run id (in the shard it hashes to) and returns what a run needs to execute against Redis. */
   openRun(graph: Graph, options: RunSessionOptions): Promise<RunSession> {
-    if (this.closed) throw new Error('this Graflow client is closed');
+    if (this.closed) throw new ClientClosedError();
     const runId = options.runId ?? randomUUID();
     return openRun(this.shardClients[this.namespace.shardIndexOf(runId)]!, graph, { ...options, runId, generatedId: options.runId === undefined });
   }
 
   /** @internal Enqueues a durable run (`workflow.submit()`) in its shard; resolves with its id once it is enqueued. */
   submitRun(graph: Graph, options: SubmitRunOptions): Promise<string> {
-    if (this.closed) throw new Error('this Graflow client is closed');
+    if (this.closed) throw new ClientClosedError();
     const runId = options.runId ?? randomUUID();
     return submitRun(this.shardClients[this.namespace.shardIndexOf(runId)]!, graph, { ...options, runId });
   }
 
   /** @internal A run of this namespace, submitted or started anywhere (`getRun()`), seen through its shard. */
   runView(runId: string): RunView {
-    if (this.closed) throw new Error('this Graflow client is closed');
+    if (this.closed) throw new ClientClosedError();
     return new RunView(this.shardClients[this.namespace.shardIndexOf(runId)]!, runId);
   }
 

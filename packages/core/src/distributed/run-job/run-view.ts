@@ -1,7 +1,7 @@
 import { decodeValue } from '../../codec/value-codec';
 import type { RunResult } from '../../engine/run-result';
 import { WorkflowCancelledError } from '../../errors';
-import { RunNotFoundError } from '../../errors/run-errors';
+import { RunFailedError, RunNotFoundError } from '../../errors/run-errors';
 import type { RunEvent } from '../../events/run-event';
 import { linkedController, raceSignal } from '../../util/signals';
 import { readRunEvents } from '../events/event-reader';
@@ -65,7 +65,7 @@ export class RunView {
       }
       if (s === 'failed' || s === 'cancelled') {
         if (error) throw remoteError(decodeValue(error));
-        throw s === 'cancelled' ? new WorkflowCancelledError() : new Error(`run '${this.runId}' failed`);
+        throw s === 'cancelled' ? new WorkflowCancelledError() : new RunFailedError(this.runId);
       }
       await watch.next(LOOK_AGAIN_MS, signal);
       if (signal.aborted) throw signal.reason;

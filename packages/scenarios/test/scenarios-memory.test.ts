@@ -1,4 +1,4 @@
-import { memoryHarness, workflowScenarios } from './scenarios';
+import { memoryHarness, workflowScenarios } from '@graflow/scenarios';
 
 describe('workflow scenarios on the in-process backend', () => {
   workflowScenarios(memoryHarness);
