@@ -1,5 +1,5 @@
-import { InvalidOptionError, type RedisConfig } from '@graflow/core';
-import { assertQueueName, DEFAULT_QUEUE } from '@graflow/core/redis';
+import { InvalidOptionError, RUN_OPTION_DEFAULTS, type RedisConfig } from '@graflow/core';
+import { assertQueueName, DEFAULT_QUEUE, integerOption as int } from '@graflow/core/redis';
 import type { Logger, TaskWorkerOptions } from './task-worker-api';
 
 export interface ResolvedTaskWorkerOptions {
@@ -23,7 +23,7 @@ export interface ResolvedTaskWorkerOptions {
  * them for readers of the types; a test keeps the two equal). The CLI's defaults come from here.
  */
 export const TASK_WORKER_DEFAULTS = Object.freeze({
-  keyPrefix: 'graflow',
+  keyPrefix: RUN_OPTION_DEFAULTS.redis.keyPrefix,
   concurrency: 4,
   lockDurationMs: 30_000,
   stalledIntervalMs: 30_000,
@@ -40,12 +40,6 @@ const KNOWN: ReadonlySet<string> = new Set([
   ...Object.keys(TASK_WORKER_DEFAULTS),
   'workerId', 'redis', 'queues', 'maxPayloadBytes', 'logger', 'taskModules',
 ]);
-
-function int(option: string, value: unknown, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new InvalidOptionError(option, value, `an integer >= ${min}`);
-  return value;
-}
 
 /** Validates `TaskWorkerOptions` and fills the defaults; unknown keys are refused. */
 export function resolveTaskWorkerOptions(options: TaskWorkerOptions, defaultWorkerId: string): ResolvedTaskWorkerOptions {

@@ -40,3 +40,4 @@ export { claimRun } from './distributed/run-claim';
 export type { RunClaim } from './distributed/run-claim';
 export { touchRun, keepRunAlive } from './distributed/run-keepalive';
 export { decodeValue, encodeValue } from './codec/value-codec';
+export { integerOption } from './options/validate';
