@@ -37,6 +37,27 @@ async function jobsLeft(): Promise<number> {
 }
 
 describe('cancelling a submitted run from any process', () => {
+  test('a cancel and its reason are recorded together: a reader never sees one without the other', async () => {
+    // A run's job reads the control while cancel() writes it; it used to see the kind a round
+    // trip before the reason and ended the run as "workflow cancelled" without it.
+    const reader = new IORedis(sharedRedis());
+    try {
+      for (let i = 0; i < 40; i++) {
+        const runId = `control-race-${i}`;
+        const key = new RunKeys(h.prefix, runId).control;
+        let seen: Record<string, string> = {};
+        const poll = (async () => {
+          while (!seen.kind) seen = await reader.hgetall(key);
+        })();
+        await client.runtime.runState(runId, { ttlSeconds: 60, maxPayloadBytes: 1024 }).setControl({ kind: 'cancelled', reason: 'stop' });
+        await poll;
+        expect(seen).toEqual({ kind: 'cancelled', reason: 'stop' });
+      }
+    } finally {
+      reader.disconnect();
+    }
+  });
+
   test('cancel() from a third process ends a running run at once, fires its branches\' signals and leaves no job behind', async () => {
     const handle = await fx.watchers('durable-cancel', 60_000).submit({ client });
     const ended = handle.result().then(

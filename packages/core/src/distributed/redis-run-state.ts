@@ -3,6 +3,7 @@ import type { Channel, Journal, JournalEntry, RunControl, RunState } from '../ch
 import { decodeValue, encodeValue } from '../codec/value-codec';
 import type { RunKeys } from './keys';
 import { RedisChannel } from './redis-channel';
+import { scripted } from './scripts';
 import type { RunLimits } from './run-limits';
 
 export type { RunLimits };
@@ -50,11 +51,9 @@ export class RedisRunState implements RunState {
   }
 
   async setControl(control: RunControl): Promise<void> {
-    const fields = control.reason === undefined ? ['kind', control.kind] : ['kind', control.kind, 'reason', control.reason];
     // The first control wins: a cancel after a terminate (or the reverse) changes nothing.
-    if ((await this.redis.hsetnx(this.keys.control, 'kind', control.kind)) === 1) {
-      await this.redis.multi().hset(this.keys.control, ...fields).expire(this.keys.control, this.limits.ttlSeconds).exec();
-    }
+    const hasReason = control.reason === undefined ? '' : '1';
+    await scripted(this.redis).graflowRunControl(this.keys.control, control.kind, hasReason, control.reason ?? '', this.limits.ttlSeconds);
   }
 
   async getControl(): Promise<RunControl | undefined> {

@@ -23,6 +23,7 @@ export type ScriptClient = Redis & {
   graflowChannelIncr(value: string, index: string, runKeys: string, by: number, name: string, ttlMs: string | number, runTtlSeconds: number): Promise<number>;
   graflowRunClaim(meta: string, runKeys: string, results: string, ttl: number, status: string, name: string, epoch: string, ...otherKeys: string[]): Promise<[number, string, string?]>;
   graflowRunTouch(runKeys: string, ttl: number): Promise<number>;
+  graflowRunControl(control: string, kind: string, hasReason: '1' | '', reason: string, ttl: number): Promise<number>;
   graflowRunEvent(events: string, channel: string, ttl: number, type: string, json: string): Promise<number>;
   graflowRunBegin(meta: string, control: string, events: string, eventsChannel: string, ttl: number, json: string): Promise<[string, string]>;
   graflowRunFinish(
