@@ -4,6 +4,7 @@ import { errorMessage, GraflowError, MalformedJobError, WorkflowCancelledError }
 import { LocalGroupExecutor } from '../engine/local-group-executor';
 import { Runner } from '../engine/runner';
 import type { Graph } from '../graph/types';
+import type { RecordResult } from './barrier';
 import { groupInstance, type GroupInstance } from './group-instance';
 import type { BranchJobData } from './job-data';
 import { NestedGroupExecutor } from './nested-executor';
@@ -97,7 +98,14 @@ async function runBranch(ctx: ProcessorContext, run: BranchRun): Promise<unknown
     const value = await runner.runRoot({ graph, nodeId: data.nodeId }, scope);
     const payload = encodeValue(value, `result of '${data.nodeId}'`, limits.maxPayloadBytes);
     // A lone task's result is its branch value: store both in one atomic step.
-    await ctx.afterRecord(instance, await instance.barrier.record(data.branchIndex, 'ok', payload, runner.deferredResult?.nodeId));
+    const recording = instance.barrier.record(data.branchIndex, 'ok', payload, runner.deferredResult?.nodeId);
+    if (options.completesOnRuntimeConnection) {
+      // The job's completion is written behind this record on the same connection, so Redis
+      // records the outcome first; waiting for the reply would only add a round trip per branch.
+      void afterUnawaitedRecord(ctx, instance, recording, info, started);
+      return { nodeId: data.nodeId, ok: true };
+    }
+    await ctx.afterRecord(instance, await recording);
     options.onBranch?.('end', { ...info, ok: true, durationMs: Date.now() - started });
     return { nodeId: data.nodeId, ok: true };
   } catch (err) {
@@ -118,5 +126,20 @@ async function runBranch(ctx: ProcessorContext, run: BranchRun): Promise<unknown
     const payload = encodeErrorSummary(err, 'error summary', limits.maxPayloadBytes);
     await ctx.afterRecord(instance, await instance.barrier.record(data.branchIndex, 'fail', payload));
     throw new UnrecoverableError(errorMessage(err));
+  }
+}
+
+/**
+ * The group's bookkeeping after a record its job did not wait for (see
+ * `completesOnRuntimeConnection`): cancel the rest on a failure decision, a custom policy, the
+ * branch's end. A record Redis refused (its job completed anyway) leaves the branch without an
+ * outcome, which the group's parent job reconciles as failed once every branch job has ended.
+ */
+async function afterUnawaitedRecord(ctx: ProcessorContext, instance: GroupInstance, recording: Promise<RecordResult>, info: BranchInfo, started: number): Promise<void> {
+  try {
+    await ctx.afterRecord(instance, await recording);
+    ctx.options.onBranch?.('end', { ...info, ok: true, durationMs: Date.now() - started });
+  } catch (err) {
+    ctx.options.onBranch?.('end', { ...info, ok: false, durationMs: Date.now() - started, error: err });
   }
 }

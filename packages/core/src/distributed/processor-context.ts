@@ -24,6 +24,13 @@ export interface JobProcessorOptions {
    * the producer's `maxPayloadBytes`). @defaultValue no ceiling: the job's limit applies
    */
   maxPayloadBytesCeiling?: number;
+  /**
+   * The BullMQ worker running these jobs uses `runtime.redis` itself as its connection (standalone
+   * Redis, not a cluster). A branch's job completion is then written behind its outcome on one
+   * socket, so Redis always records the outcome first, and the processor returns without waiting
+   * for the barrier's reply: one round trip less per branch. @defaultValue false
+   */
+  completesOnRuntimeConnection?: boolean;
   /** Branch lifecycle, for a worker's metrics and logs. */
   onBranch?(event: 'start' | 'end', info: BranchInfo & { ok?: boolean; durationMs?: number; error?: unknown }): void;
   /** Lifecycle of a submitted run's root job on this worker (each start or resume), for logs. */
