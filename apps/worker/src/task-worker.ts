@@ -142,13 +142,18 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
         else log?.info(`run ${info.status}`, { ...fields, durationMs });
       },
     };
-    // BullMQ never closes a connection it was handed; release() does.
-    const connection = createRedisClient(config, { blocking: true });
-    this.workerConnection = connection;
+    // On a standalone Redis, BullMQ completes jobs on the namespace's own connection: a branch's
+    // outcome and its job's completion then leave in order on one socket, and the processor need
+    // not wait for the outcome's reply (`completesOnRuntimeConnection`). A cluster client routes
+    // by node, so there BullMQ keeps a connection of its own. BullMQ never closes a connection it
+    // was handed (it blocks on a duplicate); release() does.
+    const shared = !config.cluster;
+    const connection = shared ? namespace.redis : createRedisClient(config, { blocking: true });
+    if (!shared) this.workerConnection = connection;
     // A BullMQ worker per (shard, queue): a job's shard is its BullMQ prefix, and the processor
     // of that shard runs it against the shard's runtime.
     this.workers = namespace.shards.flatMap((runtime) => {
-      const processor = createJobProcessor({ ...processing, runtime });
+      const processor = createJobProcessor({ ...processing, runtime, completesOnRuntimeConnection: shared });
       return o.queues.map((queue) => {
         const onUnreadable = (jobId: string, error: Error) => log?.error('malformed job', { queue, jobId, error: error.message });
         const worker = new GuardedWorker(queue, (job: Job, token?: string) => processor(job, token), {

@@ -4,6 +4,7 @@ import { errorMessage, GraflowError, MalformedJobError, WorkflowCancelledError }
 import { LocalGroupExecutor } from '../engine/local-group-executor';
 import { Runner } from '../engine/runner';
 import type { Graph } from '../graph/types';
+import type { RecordResult } from './barrier';
 import { groupInstance, type GroupInstance } from './group-instance';
 import type { BranchJobData } from './job-data';
 import { NestedGroupExecutor } from './nested-executor';
@@ -13,7 +14,7 @@ import { withGroupEvents, withTaskEvents } from '../events/event-hooks';
 import { eventSinkOf } from './events/redis-event-sink';
 import type { BranchInfo, ProcessorContext } from './processor-context';
 import { keepRunAlive } from './run-keepalive';
-import { linkedController, sharedController } from '../util/signals';
+import { sharedController } from '../util/signals';
 
 /** Runs one branch job: at most one outcome per branch reaches the barrier, whatever happens. */
 export async function processBranch(ctx: ProcessorContext, job: Job, token: string | undefined, data: BranchJobData): Promise<unknown> {
@@ -25,20 +26,26 @@ export async function processBranch(ctx: ProcessorContext, job: Job, token: stri
   }
   const instance = groupInstance(ctx.runtime, graph, group, ctx.runOf(data), data.groupKey);
   // Listen for cancellation before looking at the barrier, so no cancel can slip in between.
+  // One controller per branch serves cancel and shutdown alike (its signal is the branch's);
+  // `cancelled` tells them apart by the reason it was aborted with.
   const controller = sharedController();
   // Its groups' keys, and the run's own: a cancelled run stops every branch it has.
   const unregister = ctx.options.cancels.add([...data.cancelKeys, runCancelKey(data.runId)], controller);
+  const unwatch = ctx.abortOnShutdown(controller);
   const release = keepRunAlive(ctx.runtime, instance.run);
   try {
+    let decided = false;
     // A job's first start cannot have an outcome yet; only a redelivery or a retry looks first.
     if ((job.attemptsStarted ?? 0) > 1 || job.attemptsMade > 0) {
       const { meta, recorded } = await instance.barrier.lookup(data.branchIndex);
       if (!meta) throw new UnrecoverableError(`the barrier of group '${data.groupId}' (run ${data.runId}) is gone (expired, or a key prefix mismatch)`);
       // A redelivered branch whose outcome is already recorded is done; it is never counted twice.
       if (recorded) return { nodeId: data.nodeId, ok: true, replayed: true };
-      if (meta.decided) controller.abort();
+      decided = meta.decided !== '';
+      if (decided) controller.abort();
     }
-    if (controller.signal.aborted) {
+    // Skipped even if the shutdown deadline aborted the controller first: the group is decided.
+    if (decided || ctx.cancelled(controller)) {
       const skipped = encodeErrorSummary(new Error('skipped: the group was already decided'), 'error', instance.limits.maxPayloadBytes);
       await ctx.afterRecord(instance, await instance.barrier.record(data.branchIndex, 'fail', skipped));
       return { nodeId: data.nodeId, ok: false, skipped: true };
@@ -46,6 +53,7 @@ export async function processBranch(ctx: ProcessorContext, job: Job, token: stri
     return await runBranch(ctx, { job, token, data, graph, instance, controller });
   } finally {
     release();
+    unwatch();
     unregister();
   }
 }
@@ -85,24 +93,31 @@ async function runBranch(ctx: ProcessorContext, run: BranchRun): Promise<unknown
       deferRootResult: data.nodeId,
       runAbort: controller,
     });
-    // Cancel and shutdown both stop the branch; they stay apart (a shutdown hands it back).
-    const link = linkedController(controller.signal, options.shutdownSignal);
-    const scope = { graph, path: data.path, branch: { groupId: data.groupId, memberId: data.nodeId }, signal: link.controller.signal, visits: new Map<string, number>() };
-    const value = await runner.runRoot({ graph, nodeId: data.nodeId }, scope).finally(link.dispose);
+    // Cancel and shutdown both stop the branch through its one signal.
+    const scope = { graph, path: data.path, branch: { groupId: data.groupId, memberId: data.nodeId }, signal: controller.signal, visits: new Map<string, number>() };
+    const value = await runner.runRoot({ graph, nodeId: data.nodeId }, scope);
     const payload = encodeValue(value, `result of '${data.nodeId}'`, limits.maxPayloadBytes);
     // A lone task's result is its branch value: store both in one atomic step.
-    await ctx.afterRecord(instance, await instance.barrier.record(data.branchIndex, 'ok', payload, runner.deferredResult?.nodeId));
+    const recording = instance.barrier.record(data.branchIndex, 'ok', payload, runner.deferredResult?.nodeId);
+    if (options.completesOnRuntimeConnection) {
+      // The job's completion is written behind this record on the same connection, so Redis
+      // records the outcome first; waiting for the reply would only add a round trip per branch.
+      void afterUnawaitedRecord(ctx, instance, recording, info, started);
+      return { nodeId: data.nodeId, ok: true };
+    }
+    await ctx.afterRecord(instance, await recording);
     options.onBranch?.('end', { ...info, ok: true, durationMs: Date.now() - started });
     return { nodeId: data.nodeId, ok: true };
   } catch (err) {
     if (err instanceof WaitingChildrenError) throw err;
-    if (options.shutdownSignal.aborted && !controller.signal.aborted) {
+    const cancelled = ctx.cancelled(controller);
+    if (options.shutdownSignal.aborted && !cancelled) {
       // Shutdown deadline: hand the branch back to the queue instead of failing it.
       await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
     }
     options.onBranch?.('end', { ...info, ok: false, durationMs: Date.now() - started, error: err });
-    const retryable = !controller.signal.aborted
+    const retryable = !cancelled
       && !(err instanceof WorkflowCancelledError)
       && !(err instanceof UnrecoverableError)
       // A value the codec refuses fails the same way on every attempt (and is not retried in-process).
@@ -111,5 +126,20 @@ async function runBranch(ctx: ProcessorContext, run: BranchRun): Promise<unknown
     const payload = encodeErrorSummary(err, 'error summary', limits.maxPayloadBytes);
     await ctx.afterRecord(instance, await instance.barrier.record(data.branchIndex, 'fail', payload));
     throw new UnrecoverableError(errorMessage(err));
+  }
+}
+
+/**
+ * The group's bookkeeping after a record its job did not wait for (see
+ * `completesOnRuntimeConnection`): cancel the rest on a failure decision, a custom policy, the
+ * branch's end. A record Redis refused (its job completed anyway) leaves the branch without an
+ * outcome, which the group's parent job reconciles as failed once every branch job has ended.
+ */
+async function afterUnawaitedRecord(ctx: ProcessorContext, instance: GroupInstance, recording: Promise<RecordResult>, info: BranchInfo, started: number): Promise<void> {
+  try {
+    await ctx.afterRecord(instance, await recording);
+    ctx.options.onBranch?.('end', { ...info, ok: true, durationMs: Date.now() - started });
+  } catch (err) {
+    ctx.options.onBranch?.('end', { ...info, ok: false, durationMs: Date.now() - started, error: err });
   }
 }

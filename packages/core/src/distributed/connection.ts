@@ -1,5 +1,6 @@
 import IORedis, { type Redis, type RedisOptions } from 'ioredis';
 import type { ConnectionOptions } from 'node:tls';
+import type { Duplex } from 'node:stream';
 import { GraflowConnectionError, RedisAccessError } from '../errors';
 import type { ResolvedRedisConfig } from '../options/redis-config';
 
@@ -80,8 +81,43 @@ export function createRedisClient(config: ResolvedRedisConfig, options: ClientOp
   // from `rediss://` or from `config.tls`, whose CA and client certificate apply either way.
   const client = config.url ? new IORedis(config.url, base) : new IORedis({ ...base, ...auth, host: config.host, port: config.port, db: config.db });
   client.on('error', () => undefined);
+  coalesceWrites(client);
   return client;
 }
+
+/**
+ * Every command written in one tick leaves in one socket write. ioredis writes each command on
+ * its own, so a worker running many jobs paid a system call per command (the largest single cost
+ * in its profile): replies arrive together and the jobs they resume all write in the same tick.
+ * The socket is corked at a tick's first write and uncorked once the tick's work is done; the
+ * bytes and their order are exactly what ioredis wrote, only the system calls are fewer (unlike
+ * auto-pipelining, nothing waits for an earlier batch's replies and MULTI cannot overtake).
+ * Each new socket (after a reconnect) is wrapped again; duplicates (BullMQ's blocking
+ * connection, subscribers) are plain clients without it.
+ */
+function coalesceWrites(client: Redis): void {
+  client.on('connect', () => {
+    const stream = (client as unknown as { stream?: Duplex }).stream;
+    if (!stream || COALESCED.has(stream)) return;
+    COALESCED.add(stream);
+    const write = stream.write;
+    let corked = false;
+    const flush = () => {
+      corked = false;
+      stream.uncork();
+    };
+    stream.write = function (this: Duplex, ...args: Parameters<Duplex['write']>): boolean {
+      if (!corked) {
+        corked = true;
+        this.cork();
+        process.nextTick(flush);
+      }
+      return write.apply(this, args);
+    } as Duplex['write'];
+  });
+}
+
+const COALESCED = new WeakSet<Duplex>();
 
 const NOPERM = /NOPERM/;
 

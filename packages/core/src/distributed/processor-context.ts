@@ -24,6 +24,13 @@ export interface JobProcessorOptions {
    * the producer's `maxPayloadBytes`). @defaultValue no ceiling: the job's limit applies
    */
   maxPayloadBytesCeiling?: number;
+  /**
+   * The BullMQ worker running these jobs uses `runtime.redis` itself as its connection (standalone
+   * Redis, not a cluster). A branch's job completion is then written behind its outcome on one
+   * socket, so Redis always records the outcome first, and the processor returns without waiting
+   * for the barrier's reply: one round trip less per branch. @defaultValue false
+   */
+  completesOnRuntimeConnection?: boolean;
   /** Branch lifecycle, for a worker's metrics and logs. */
   onBranch?(event: 'start' | 'end', info: BranchInfo & { ok?: boolean; durationMs?: number; error?: unknown }): void;
   /** Lifecycle of a submitted run's root job on this worker (each start or resume), for logs. */
@@ -48,7 +55,36 @@ export interface BranchInfo {
 
 /** What every job kind's processor shares: graph loading, run limits and post-record bookkeeping. */
 export class ProcessorContext {
-  constructor(readonly options: JobProcessorOptions) {}
+  /** Controllers of the branches running now, aborted together when the shutdown deadline passes. */
+  private readonly running = new Set<AbortController>();
+
+  constructor(readonly options: JobProcessorOptions) {
+    // One listener for every branch, instead of a linked controller and a listener pair each.
+    options.shutdownSignal.addEventListener('abort', () => {
+      for (const controller of this.running) controller.abort(options.shutdownSignal.reason);
+    }, { once: true });
+  }
+
+  /** Aborts `controller` with the shutdown's reason once the deadline passes (now, if it has). */
+  abortOnShutdown(controller: AbortController): () => void {
+    const { shutdownSignal } = this.options;
+    if (shutdownSignal.aborted) {
+      controller.abort(shutdownSignal.reason);
+      return () => undefined;
+    }
+    this.running.add(controller);
+    return () => this.running.delete(controller);
+  }
+
+  /**
+   * Whether a branch's controller was aborted by a cancel (its group decided, its run cancelled)
+   * rather than by the shutdown deadline, which hands the branch back instead. The first abort's
+   * reason stays, so a cancel that came first is still a cancel after the deadline.
+   */
+  cancelled(controller: AbortController): boolean {
+    const { signal } = controller;
+    return signal.aborted && !(this.options.shutdownSignal.aborted && signal.reason === this.options.shutdownSignal.reason);
+  }
 
   get runtime(): RedisRuntime {
     return this.options.runtime;
