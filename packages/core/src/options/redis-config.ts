@@ -1,4 +1,3 @@
-import { GRAPH_STORE_DEFAULTS } from '@graflow/store';
 import { InvalidOptionError } from '../errors';
 import { integerOption } from './validate';
 
@@ -7,11 +6,8 @@ import { integerOption } from './validate';
  * producers, workers, the board and the exporter.
  */
 
-/**
- * Defaults of `RedisConfig`, in one place. The key prefix is the store's (the lowest package, which
- * core builds on), so producers, workers, the board and a bare `GraphStore` share one default.
- */
-export const REDIS_CONFIG_DEFAULTS = Object.freeze({ host: '127.0.0.1', port: 6379, db: 0, tls: false as const, keyPrefix: GRAPH_STORE_DEFAULTS.keyPrefix, shards: 1 });
+/** Defaults of `RedisConfig`, in one place (the key prefix default lives here and nowhere else). */
+export const REDIS_CONFIG_DEFAULTS = Object.freeze({ host: '127.0.0.1', port: 6379, db: 0, tls: false as const, keyPrefix: 'graflow', shards: 1 });
 
 /** Redis connection and namespace (the seed's `config`). */
 export interface RedisConfig {
