@@ -26,6 +26,14 @@ describe('importing @graflow/core for an in-process run', () => {
     expect(report.loaded).toEqual([]);
   });
 
+  test('the import itself loads no dependency: codecs and the store load on first use', async () => {
+    const probe = `
+      require(${JSON.stringify(CORE)});
+      console.log(JSON.stringify(Object.keys(require.cache).filter((p) => /node_modules[\\\\/]/.test(p) || /packages[\\\\/]store[\\\\/]/.test(p))));`;
+    const { stdout } = await exec(process.execPath, ['-e', probe]);
+    expect(JSON.parse(stdout.trim())).toEqual([]);
+  });
+
   test('loads the Redis backend once a client is asked for', async () => {
     const probe = `
       const core = require(${JSON.stringify(CORE)});

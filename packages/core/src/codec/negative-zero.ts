@@ -1,4 +1,4 @@
-import { addExtension } from 'msgpackr';
+import type { addExtension as AddExtension } from 'msgpackr';
 
 /**
  * msgpackr writes -0 as the integer 0 (it tests `value >>> 0 === value`), so the sign is lost. A
@@ -8,18 +8,21 @@ import { addExtension } from 'msgpackr';
  */
 class NegativeZero {}
 
-addExtension({
-  Class: NegativeZero,
-  // Required by msgpackr for a `pack` extension; never written (pack writes a float64 itself).
-  type: 0x7a,
-  pack(_value: NegativeZero, allocate: (size: number) => { target: Uint8Array; targetView: DataView; position: number }) {
-    const { target, targetView, position } = allocate(9);
-    target[position] = 0xcb;
-    targetView.setFloat64(position + 1, -0);
-    return undefined;
-  },
-  unpack: () => -0,
-} as unknown as Parameters<typeof addExtension>[0]);
+/** Teaches msgpackr the marker; value-codec calls it as it loads msgpackr (lazily, on first use). */
+export function registerNegativeZero(addExtension: typeof AddExtension): void {
+  addExtension({
+    Class: NegativeZero,
+    // Required by msgpackr for a `pack` extension; never written (pack writes a float64 itself).
+    type: 0x7a,
+    pack(_value: NegativeZero, allocate: (size: number) => { target: Uint8Array; targetView: DataView; position: number }) {
+      const { target, targetView, position } = allocate(9);
+      target[position] = 0xcb;
+      targetView.setFloat64(position + 1, -0);
+      return undefined;
+    },
+    unpack: () => -0,
+  } as unknown as Parameters<typeof AddExtension>[0]);
+}
 
 /**
  * A copy of `value` with every -0 replaced by a marker, keeping cycles and shared references (the

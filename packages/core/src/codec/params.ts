@@ -1,4 +1,4 @@
-import { decodeCanonical, encodeCanonical, isStoreError } from '@graflow/store';
+import type * as Store from '@graflow/store';
 import { UnsupportedValueError } from '../errors';
 
 /**
@@ -12,6 +12,7 @@ import { UnsupportedValueError } from '../errors';
  */
 export function carryParams<P>(taskId: string, params: P): P {
   if (params === undefined) return params;
+  const { decodeCanonical, encodeCanonical, isStoreError } = canonicalCodec();
   let bytes: Uint8Array;
   try {
     bytes = encodeCanonical(params);
@@ -37,4 +38,12 @@ function deepFreeze<T>(value: T): T {
   Object.freeze(value);
   for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
   return value;
+}
+
+let store: typeof Store | undefined;
+
+/** The store's canonical codec, loaded at the first bind(params): importing core does not load fflate. */
+function canonicalCodec(): typeof Store {
+  store ??= require('@graflow/store') as typeof Store;
+  return store;
 }

@@ -1,12 +1,22 @@
-import { Packr } from 'msgpackr';
+import type { Packr } from 'msgpackr';
 import { PayloadTooLargeError } from '../errors';
-import { markNegativeZeros } from './negative-zero';
+import { markNegativeZeros, registerNegativeZero } from './negative-zero';
 import { scanValue } from './value-rules';
 
 // structuredClone + records keeps Date, Map, Set, BigInt, typed arrays, cycles and shared
 // references intact across processes; records are written inline, so any process can decode any
 // message. What may go in is decided by `scanValue` (value-rules.ts), the same on both backends.
-const packr = new Packr({ useRecords: true, structuredClone: true, moreTypes: true, useBigIntExtension: true });
+let codec: Packr | undefined;
+
+/** msgpackr, loaded on first use: `import '@graflow/core'` stays light for runs that store nothing. */
+function packr(): Packr {
+  if (!codec) {
+    const msgpackr = require('msgpackr') as typeof import('msgpackr');
+    registerNegativeZero(msgpackr.addExtension);
+    codec = new msgpackr.Packr({ useRecords: true, structuredClone: true, moreTypes: true, useBigIntExtension: true });
+  }
+  return codec;
+}
 
 /** Past this size, a result does not stay in msgpackr's shared buffer (see `pack`). */
 const LARGE_RESULT_BYTES = 64 * 1024;
@@ -18,8 +28,8 @@ const LARGE_RESULT_BYTES = 64 * 1024;
  * as long as the caller keeps the returned bytes.
  */
 function pack(value: unknown): Buffer {
-  const bytes = packr.pack(value);
-  if (bytes.length > LARGE_RESULT_BYTES) packr.useBuffer(Buffer.allocUnsafeSlow(8192));
+  const bytes = packr().pack(value);
+  if (bytes.length > LARGE_RESULT_BYTES) packr().useBuffer(Buffer.allocUnsafeSlow(8192));
   return bytes;
 }
 
@@ -36,7 +46,7 @@ export function encodeValue(value: unknown, subject: string, maxBytes: number): 
 }
 
 export function decodeValue(bytes: Buffer | Uint8Array): unknown {
-  return packr.unpack(bytes);
+  return packr().unpack(bytes);
 }
 
 /**
