@@ -47,7 +47,10 @@ describe('the board in headless Chromium', () => {
     // Open a branch from the flow and read its decoded result.
     await flowNode('crunch-2').click();
     await page.getByRole('link', { name: 'Open this job' }).click();
-    await page.getByRole('heading', { name: 'crunch-2', exact: true }).waitFor();
+    // The branch's own page (its job id ends in its index); the name then heads the job card, the
+    // flow node and the side panel alike, so the first heading is the card's.
+    await page.waitForURL((url) => url.pathname.endsWith('-b2'));
+    await page.getByRole('heading', { name: 'crunch-2', exact: true }).first().waitFor();
     const dataPanel = page.getByRole('tabpanel').first();
     await dataPanel.getByText('run results').waitFor();
     const shown = folded(await dataPanel.innerText());
