@@ -1,17 +1,6 @@
+import { seededRandom } from '@graflow/testing';
 import { DOOMED_SUFFIX } from './tasks';
 import type { SoakWorkflow } from './workflows';
-
-/** A small seeded PRNG (mulberry32), so a soak's plan and chaos can be replayed from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface PlannedRun {
   index: number;

@@ -9,13 +9,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import { connect, type GraflowClient } from '@graflow/core';
-import { startRedisServer, type RedisServerHandle } from '@graflow/testing';
+import { seededRandom, startRedisServer, type RedisServerHandle } from '@graflow/testing';
 import { Chaos } from './chaos';
 import { checkedRun, type ProducerConfig, type RunVerdict } from './checked-run';
 import { describeBadRuns, redeliveries } from './evidence';
 import { WorkerFleet } from './fleet';
 import { resolveSoakOptions, SoakOptionError, type SoakOptions } from './options';
-import { planRuns, seededRandom, type PlannedRun } from './plan';
+import { planRuns, type PlannedRun } from './plan';
 import { soakWorkflows } from './workflows';
 
 export interface SoakSummary {

@@ -1,6 +1,7 @@
 import { runInThisContext } from 'node:vm';
 import { PayloadTooLargeError, UnsupportedValueError } from '@graflow/core';
 import { decodeValue, encodeValue } from '@graflow/core/redis';
+import { seededRandom } from '@graflow/testing';
 import { checkValue } from '../src/codec/value-codec';
 import { MAX_DEPTH, scanValue } from '../src/codec/value-rules';
 
@@ -145,7 +146,7 @@ describe('the value codec', () => {
 
   test('the scan never under-estimates the encoded size (seeded random values)', () => {
     const seed = Number(process.env.GRAFLOW_TEST_SEED ?? 20240611);
-    const random = mulberry32(seed);
+    const random = seededRandom(seed);
     let worst = Infinity;
     for (let i = 0; i < 2_000; i++) {
       const value = randomValue(random, 0);
@@ -159,16 +160,6 @@ describe('the value codec', () => {
   });
 });
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Values of every kept kind, mixed and nested, with repeated shapes (msgpackr's records). */
 function randomValue(random: () => number, depth: number): unknown {

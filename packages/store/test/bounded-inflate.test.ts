@@ -1,19 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Zlib } from 'fflate';
 import { GraphStore, hashOf, isGraphIntegrityError, type StoreError } from '../src';
+import { zlibBomb } from '@graflow/testing';
 import { newStore, testRedis } from './helpers';
 
 const { client } = testRedis();
 const MiB = 1024 * 1024;
 
-/** zlib of `size` zero bytes, compressed a MiB at a time so the test never holds the inflated form. */
-function zlibBomb(size: number): Uint8Array {
-  const parts: Uint8Array[] = [];
-  const zlib = new Zlib({ level: 9 }, (chunk) => parts.push(chunk));
-  const zeros = new Uint8Array(MiB);
-  for (let done = 0; done < size; done += MiB) zlib.push(zeros, done + MiB >= size);
-  return Buffer.concat(parts);
-}
 
 async function loadError(store: GraphStore, hash: string): Promise<StoreError> {
   const err = await store.load(hash).then(() => undefined, (e: unknown) => e);

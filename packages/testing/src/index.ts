@@ -1,7 +1,7 @@
 /**
  * Test helpers shared by the Graflow packages: private `redis-server` processes (plain, TLS with
  * a private CA and client certificates, or with ACL users), unique key prefixes and
- * deadline-bound waits.
+ * deadline-bound waits, seeded randomness and a zlib bomb for fuzzing.
  *
  * @example
  * ```ts
@@ -25,3 +25,5 @@ export type { TlsCertificates } from './tls-certs';
 export { waitFor, onceWithin, sleepUnlessAborted } from './wait';
 export type { WaitForOptions } from './wait';
 export { sharedRedis, uniquePrefix, SHARED_REDIS_ENV } from './shared-redis';
+export { seededRandom, zlibBomb } from './inputs';
+export type { Random } from './inputs';

@@ -3,13 +3,13 @@ import { resolve } from 'node:path';
 import { parallel, workflow } from '@graflow/core';
 import { Barrier, DEFAULT_QUEUE, groupKeyOf, RunKeys, type BranchJobData } from '@graflow/core/redis';
 import { encodeCanonical, GraphStore, graphKey, hashOf } from '@graflow/store';
-import { sharedRedis, uniquePrefix, waitFor } from '@graflow/testing';
+import { seededRandom, sharedRedis, uniquePrefix, waitFor, zlibBomb } from '@graflow/testing';
 import { Queue } from 'bullmq';
-import { Zlib, zlibSync } from 'fflate';
+import { zlibSync } from 'fflate';
 import IORedis from 'ioredis';
 import { killSpawned } from '../fixtures/cli';
 import { runDistributed, spawnWorker } from '../fixtures/worker';
-import { fuzzCases, seededRandom, type FuzzCase, type FuzzWorld } from './fixtures/fuzz-cases';
+import { fuzzCases, type FuzzCase, type FuzzWorld } from './fixtures/fuzz-cases';
 import { fuzzDouble, fuzzLarge, fuzzMemory } from './fixtures/fuzz-tasks';
 
 const redis = new IORedis(sharedRedis());
@@ -22,14 +22,6 @@ const SEED = Number(process.env.GRAFLOW_FUZZ_SEED ?? Math.floor(Math.random() * 
 const CASES = 1_000;
 const MiB = 1024 * 1024;
 
-/** zlib of `size` zero bytes, compressed a MiB at a time. */
-function zlibBomb(size: number): Uint8Array {
-  const parts: Uint8Array[] = [];
-  const zlib = new Zlib({ level: 9 }, (chunk) => parts.push(chunk));
-  const zeros = new Uint8Array(MiB);
-  for (let done = 0; done < size; done += MiB) zlib.push(zeros, done + MiB >= size);
-  return Buffer.concat(parts);
-}
 
 /** Stores the blobs the cases point at, under hashes that look real; returns the world. */
 async function buildWorld(prefix: string, random: () => number): Promise<FuzzWorld> {
