@@ -115,9 +115,12 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
       ...(o.maxPayloadBytes !== undefined ? { maxPayloadBytesCeiling: o.maxPayloadBytes } : {}),
       onGraphLoad: (hit) => this.emit('graph:cache', { hit }),
       onBranch: (event, info) => {
-        const fields = { runId: info.runId, groupId: info.groupId, taskId: info.taskId, jobId: info.jobId };
+        // Called twice per branch: build the event's fields only for a logger or a listener.
+        const heard = () => log !== undefined || this.listenerCount(event === 'start' ? 'task:start' : 'task:end') > 0;
         if (event === 'start') {
           this.counters.activeTasks++;
+          if (!heard()) return;
+          const fields = { runId: info.runId, groupId: info.groupId, taskId: info.taskId, jobId: info.jobId };
           log?.debug('branch started', fields);
           this.emit('task:start', fields);
           return;
@@ -128,6 +131,8 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
         this.counters.totalExecutionTime += durationMs / 1000;
         if (info.ok) this.counters.tasksSucceeded++;
         else this.counters.tasksFailed++;
+        if (!heard()) return;
+        const fields = { runId: info.runId, groupId: info.groupId, taskId: info.taskId, jobId: info.jobId };
         const error = info.error instanceof Error ? info.error : undefined;
         if (info.ok) log?.info('branch succeeded', { ...fields, durationMs });
         else log?.warn('branch failed', { ...fields, durationMs, error: error?.message, ...failureStack(info.error) });

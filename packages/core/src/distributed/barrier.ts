@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { PolicySpec } from '../graph/types';
 import type { BarrierKeys } from './keys';
-import { barrierInit as barrierInitScript } from '../generated/lua-scripts';
 import { scripted, type ScriptClient } from './scripts';
 
 export type Decision = 'succeeded' | 'failed';
@@ -77,18 +76,13 @@ export class Barrier {
   }
 
   /**
-   * Creates the barrier; false when it already existed. With `inOrder`, the script is sent as EVAL
-   * (not EVALSHA): commands on one connection run in the order they are written, but after a
-   * script-cache miss (a Redis restart) ioredis would resend an EVALSHA after whatever the caller
-   * wrote behind it, and the caller relies on Redis running it first.
+   * Creates the barrier; false when it already existed. Redis runs it before whatever the caller
+   * writes next on the same connection (see `scripted` for why a script keeps its place).
    */
-  async init(total: number, spec: PolicySpec, members: string[], groupId: string, options: { inOrder?: boolean } = {}): Promise<boolean> {
+  async init(total: number, spec: PolicySpec, members: string[], groupId: string): Promise<boolean> {
     const { kind, param } = policyArgs(spec, members);
     const { meta, outcomes, runKeys, groups, events, groupKey } = this.keys;
-    const args = [meta, outcomes, runKeys, groups, events, total, kind, param, this.ttlSeconds, groupId, groupKey, this.eventsChannel] as const;
-    const created = options.inOrder
-      ? await this.redis.eval(barrierInitScript.lua, barrierInitScript.numberOfKeys, ...args)
-      : await this.redis.graflowBarrierInit(...args);
+    const created = await this.redis.graflowBarrierInit(meta, outcomes, runKeys, groups, events, total, kind, param, this.ttlSeconds, groupId, groupKey, this.eventsChannel);
     return created === 1;
   }
 

@@ -39,7 +39,7 @@ export async function dispatchGroup(input: DispatchInput): Promise<GroupInstance
   } else {
     // A producer's group is new (its run was just claimed): the barrier's creation is sent ahead of
     // the flow on the same connection, so Redis runs it first, without a round trip between them.
-    initialized = instance.barrier.init(group.members.length, group.policy, group.members, group.id, { inOrder: true });
+    initialized = instance.barrier.init(group.members.length, group.policy, group.members, group.id);
   }
   const run = {
     v: JOB_PAYLOAD_VERSION, runId, epoch, graphHash, groupId: group.id, groupKey: instance.groupKey, ttl: limits.ttlSeconds, maxPayloadBytes: limits.maxPayloadBytes,

@@ -46,8 +46,19 @@ export function runChannel(prefix: string, runId: string): string {
 
 /** Identity of one group instance in a run: a short hash of its deterministic scope path. */
 export function groupKeyOf(scopePath: string): string {
-  return shortHash(scopePath, 16);
+  // Every run of a workflow has the same few scope paths: hash each once, not on every run.
+  let key = GROUP_KEYS.get(scopePath);
+  if (key === undefined) {
+    if (GROUP_KEYS.size >= GROUP_KEYS_CACHED) GROUP_KEYS.clear();
+    key = shortHash(scopePath, 16);
+    GROUP_KEYS.set(scopePath, key);
+  }
+  return key;
 }
+
+const GROUP_KEYS = new Map<string, string>();
+/** Bounds the memo for processes that see endless distinct paths (loops with many visits). */
+const GROUP_KEYS_CACHED = 10_000;
 
 export interface BarrierKeys {
   meta: string;

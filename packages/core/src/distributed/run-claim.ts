@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { RunIdInUseError } from '../errors';
 import type { RedisRuntime } from './redis-runtime';
-import { runClaim as runClaimScript } from '../generated/lua-scripts';
 import { scripted } from './scripts';
 
 export interface RunClaim {
@@ -18,18 +17,14 @@ export interface RunClaim {
 export async function claimRun(
   runtime: RedisRuntime,
   runId: string,
-  options: { ttlSeconds: number; status: 'running' | 'queued'; name: string; epoch?: string; inOrder?: boolean },
+  options: { ttlSeconds: number; status: 'running' | 'queued'; name: string; epoch?: string },
 ): Promise<RunClaim> {
   const keys = runtime.keys(runId);
   const epoch = options.epoch ?? randomBytes(4).toString('hex');
-  const args = [
+  // Written at once: Redis runs the claim before whatever the caller sends next on this connection.
+  const [claimed, status] = await scripted(runtime.redis).graflowRunClaim(
     keys.meta, keys.runKeys, keys.results, options.ttlSeconds, options.status, options.name, epoch, keys.control, keys.channelIndex, keys.events, keys.groups,
-  ] as const;
-  // In order: sent as EVAL, written at once (a script-cache miss would resend an EVALSHA after
-  // whatever the caller sends next, and the caller relies on the claim running first).
-  const [claimed, status] = options.inOrder
-    ? ((await runtime.redis.eval(runClaimScript.lua, runClaimScript.numberOfKeys, ...args)) as [number, string])
-    : await scripted(runtime.redis).graflowRunClaim(...args);
+  );
   if (claimed !== 1) throw new RunIdInUseError(runId, runtime.prefix, String(status));
   return { runId, epoch };
 }

@@ -48,14 +48,17 @@ class RunKeeper {
       released = true;
       if (--held.holders > 0) return;
       this.held.delete(runId);
-      if (this.held.size === 0) {
-        clearInterval(this.timer);
-        this.timer = undefined;
-      }
     };
   }
 
   private tick(): void {
+    // The timer stops at the first tick with nothing held, not at each release: a worker whose
+    // runs come and go would otherwise create and clear an interval per branch.
+    if (this.held.size === 0) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+      return;
+    }
     const now = Date.now();
     for (const [runId, entry] of this.held) {
       if (now - entry.touchedAt < touchIntervalMs(entry.ttlSeconds)) continue;

@@ -40,11 +40,21 @@ export type ScriptClient = Redis & {
 
 const SCRIPTS = Object.values(generated);
 
-/** The client, with every script defined on it once (EVALSHA, falling back to EVAL). */
+/**
+ * The client, with every script defined on it once. A script keeps its place among the commands
+ * written after it: ioredis (6) sends it as EVAL the first time on each socket (so after every
+ * reconnect, a restarted Redis included) and as EVALSHA after that. Only a SCRIPT FLUSH on a live
+ * connection makes an EVALSHA fail and be resent behind later commands.
+ */
 export function scripted(redis: Redis): ScriptClient {
   const client = redis as ScriptClient;
+  // Called per branch (every Barrier): look the client up once, not each script on it.
+  if (DEFINED.has(client)) return client;
   for (const { name, numberOfKeys, lua } of SCRIPTS) {
     if (typeof (client as unknown as Record<string, unknown>)[name] !== 'function') client.defineCommand(name, { numberOfKeys, lua });
   }
+  DEFINED.add(client);
   return client;
 }
+
+const DEFINED = new WeakSet<Redis>();

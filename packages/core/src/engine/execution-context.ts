@@ -51,12 +51,14 @@ export class ExecutionContext {
         noWorkerTimeoutMs: opts.noWorkerTimeoutMs,
         events: opts.onEvent !== undefined,
       });
-      // Every event reaches onEvent from the run's stream, in the order Redis recorded them.
-      const stopEvents = new AbortController();
-      const delivered = opts.onEvent ? pumpEvents(client.runView(session.runId).events(stopEvents.signal), opts.onEvent) : undefined;
+      // Every event reaches onEvent from the run's stream, in the order Redis recorded them. A run
+      // without onEvent creates no controller: aborting one costs a DOMException per run.
+      const stopEvents = opts.onEvent ? new AbortController() : undefined;
+      const delivered = stopEvents ? pumpEvents(client.runView(session.runId).events(stopEvents.signal), opts.onEvent!) : undefined;
       const drained = async () => {
-        if (delivered) await bounded(delivered, EVENT_DRAIN_MS);
-        stopEvents.abort();
+        if (!delivered) return;
+        await bounded(delivered, EVENT_DRAIN_MS);
+        stopEvents!.abort();
       };
       try {
         // The run's end is recorded as the results are read (one round trip; see complete()).

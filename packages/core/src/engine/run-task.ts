@@ -52,22 +52,37 @@ async function runAttempt(input: RunTaskInput, attempt: number): Promise<{ value
   const signal = link ? link.controller.signal : input.signal;
   const timer = link ? setTimeout(() => link.controller.abort(new TaskTimeoutError(node.id, timeoutMs!)), timeoutMs) : undefined;
   const ctx = new TaskContextImpl(node.id, input.runId, input.params, attempt, input.iteration, signal, input.state);
+  const abortError = () => (signal.reason instanceof Error ? signal.reason : new Error(`task '${node.id}' aborted`));
   let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error(`task '${node.id}' aborted`));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
+  let aborted: Promise<never> | undefined;
   try {
+    if (signal.aborted) throw abortError();
+    const returned = registered.fn(ctx);
+    // A synchronous task has ended already: nothing to race (no promise, listener or tick).
+    if (!isThenable(returned)) {
+      if (signal.aborted) throw abortError();
+      return { value: returned, directives: ctx.directives };
+    }
+    aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(abortError());
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
     // A task that ignores its signal still loses the race, so timeouts and cancels are honoured.
-    const value = await Promise.race([Promise.resolve().then(() => registered.fn(ctx)), aborted]);
+    const value = await Promise.race([returned, aborted]);
+    // A task that settles because its signal fired (it listened first) was still aborted.
+    if (signal.aborted) throw abortError();
     return { value, directives: ctx.directives };
   } finally {
     if (timer) clearTimeout(timer);
     link?.dispose();
     if (onAbort) signal.removeEventListener('abort', onAbort);
-    aborted.catch(() => undefined);
+    aborted?.catch(() => undefined);
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 /** Waits `ms`, or rejects with the signal's reason as soon as it fires. */

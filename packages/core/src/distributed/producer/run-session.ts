@@ -58,7 +58,7 @@ export async function openRun(client: ProducerClient, graph: Graph, options: Run
   const keys = runtime.keys(runId);
   const ttl = options.limits.ttlSeconds;
   const epoch = randomBytes(4).toString('hex');
-  const claim = claimRun(runtime, runId, { ttlSeconds: ttl, status: 'running', name: graph.name, epoch, inOrder: options.generatedId === true });
+  const claim = claimRun(runtime, runId, { ttlSeconds: ttl, status: 'running', name: graph.name, epoch });
   // A run id this process just generated cannot be in use: its claim goes out ahead of the run's
   // first commands on the same connection (Redis runs it first) and is awaited when the run ends.
   // A given id is claimed before anything else happens, so a taken one is refused at once.
