@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { GraflowError, resolveRedisConfig, RUN_OPTION_DEFAULTS } from '@graflow/core';
-import { CancelRegistry, Namespace, WorkerHeartbeat, createJobProcessor, createRedisClient, errorSummary, type JobProcessorOptions } from '@graflow/core/redis';
+import { CancelRegistry, Namespace, WorkerHeartbeat, createJobProcessor, createRedisClient, endRunOfFailedJob, errorSummary, type JobProcessorOptions } from '@graflow/core/redis';
 import { GuardedWorker } from './unreadable-jobs';
 import { resolveTaskWorkerOptions, type ResolvedTaskWorkerOptions } from './task-worker-options';
 import type { StopResult, TaskWorkerEvents, TaskWorkerHandle, TaskWorkerMetrics, TaskWorkerOptions } from './task-worker-api';
@@ -176,6 +176,12 @@ export class TaskWorker extends EventEmitter<TaskWorkerEvents> implements TaskWo
         worker.on('error', (err) => {
           this.emit('redis:error', err);
           log?.warn('worker error', { queue, ...(namespace.shards.length > 1 ? { shard: runtime.prefix } : {}), error: err.message });
+        });
+        // A run job BullMQ failed without running it (it stalled more often than maxStalledCount
+        // allows) never recorded its ending: record it failed, or it stays running for its TTL.
+        worker.on('failed', (job) => {
+          const data = job?.data as { kind?: unknown; runId?: unknown } | undefined;
+          if (data?.kind === 'run' && typeof data.runId === 'string') void endRunOfFailedJob(runtime, data.runId).catch(() => undefined);
         });
         worker.on('ready', () => this.emit('redis:ready'));
         return worker;

@@ -78,13 +78,13 @@ export {
   UnsupportedValueError,
   describeThrown,
 } from './errors';
-export { RunNotFoundError, RunHandleClosedError, RunFailedError, ClientClosedError, BranchRemovedError } from './errors/run-errors';
+export { RunNotFoundError, RunHandleClosedError, RunFailedError, RunJobFailedError, ClientClosedError, BranchRemovedError } from './errors/run-errors';
 export {
   isDuplicateTaskError, isGraphDefinitionError, isInvalidOptionError, isUnknownTaskError, isTaskTimeoutError, isGroupTimeoutError,
   isParallelGroupError, isCycleLimitExceededError, isWorkflowCancelledError, isGotoOutOfBranchError, isResultNotFoundError,
   isGraflowConnectionError, isRedisAccessError, isNoWorkerActivityError, isRunIdInUseError, isBarrierGoneError, isBranchStalledError,
   isBranchRemovedError, isMalformedJobError, isPayloadTooLargeError, isUnsupportedValueError, isRunNotFoundError, isRunHandleClosedError,
-  isRunFailedError, isClientClosedError,
+  isRunFailedError, isRunJobFailedError, isClientClosedError,
 } from './errors/guards';
 export { RemoteError } from './errors/remote-error';
 export type { BranchFailure, NoWorkerObservation } from './errors';

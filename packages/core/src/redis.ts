@@ -39,5 +39,6 @@ export { GraflowClient } from './distributed/producer/graflow-client';
 export { claimRun } from './distributed/run-claim';
 export type { RunClaim } from './distributed/run-claim';
 export { touchRun, keepRunAlive } from './distributed/run-keepalive';
+export { endRunOfFailedJob } from './distributed/run-job/failed-run-job';
 export { decodeValue, encodeValue } from './codec/value-codec';
 export { integerOption } from './options/validate';

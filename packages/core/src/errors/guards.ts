@@ -1,6 +1,6 @@
 import { DuplicateTaskError, GraphDefinitionError, InvalidOptionError } from './definition-errors';
 import type { GraflowError } from './graflow-error';
-import { BranchRemovedError, ClientClosedError, RunFailedError, RunHandleClosedError, RunNotFoundError } from './run-errors';
+import { BranchRemovedError, ClientClosedError, RunFailedError, RunHandleClosedError, RunJobFailedError, RunNotFoundError } from './run-errors';
 import {
   BarrierGoneError, BranchStalledError, CycleLimitExceededError, GotoOutOfBranchError, GraflowConnectionError, GroupTimeoutError,
   MalformedJobError, NoWorkerActivityError, ParallelGroupError, PayloadTooLargeError, RedisAccessError, ResultNotFoundError,
@@ -40,4 +40,5 @@ export const isUnsupportedValueError = guard(UnsupportedValueError);
 export const isRunNotFoundError = guard(RunNotFoundError);
 export const isRunHandleClosedError = guard(RunHandleClosedError);
 export const isRunFailedError = guard(RunFailedError);
+export const isRunJobFailedError = guard(RunJobFailedError);
 export const isClientClosedError = guard(ClientClosedError);

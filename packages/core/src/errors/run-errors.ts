@@ -30,6 +30,19 @@ export class RunFailedError extends GraflowError {
   }
 }
 
+/**
+ * A submitted run's job failed in BullMQ before the run recorded how it ended: a worker died
+ * running it more often than `maxStalledCount` allows, or the job failed outside the run's own
+ * error handling. Its followers get this instead of waiting for an ending that cannot come.
+ */
+export class RunJobFailedError extends GraflowError {
+  static override readonly errorName: string = 'RunJobFailedError';
+
+  constructor(readonly runId: string, readonly jobId: string, readonly failedReason: string) {
+    super('RUN_JOB_FAILED', `run '${runId}' ended without recording its outcome: its job ${jobId} failed (${failedReason || 'no reason given'})`);
+  }
+}
+
 /** The Graflow client was closed; connect() a new one. */
 export class ClientClosedError extends GraflowError {
   static override readonly errorName: string = 'ClientClosedError';

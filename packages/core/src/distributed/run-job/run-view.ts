@@ -9,6 +9,7 @@ import { runChannel } from '../keys';
 import { remoteError } from '../outcomes';
 import type { ProducerClient } from '../producer/producer-client';
 import { cancelRun } from './cancel-run';
+import { endRunOfFailedJob } from './failed-run-job';
 import { LOOK_AGAIN_MS, type ChannelWatch } from './channel-watch';
 import type { RunStatus } from './finish-run';
 import { runLimitsOf } from './run-meta';
@@ -25,7 +26,10 @@ export class RunView {
 
   async status(): Promise<RunStatus> {
     const { runtime } = this.client;
-    const status = await raceSignal(runtime.redis.hget(runtime.keys(this.runId).meta, 'status'), this.client.health.signal);
+    const read = () => raceSignal(runtime.redis.hget(runtime.keys(this.runId).meta, 'status'), this.client.health.signal);
+    let status = await read();
+    // A run whose job failed without recording its ending is failed, not running forever.
+    if ((status === 'queued' || status === 'running') && (await raceSignal(endRunOfFailedJob(runtime, this.runId), this.client.health.signal))) status = await read();
     if (status === null || !STATUSES.includes(status)) throw new RunNotFoundError(this.runId, runtime.prefix);
     return status as RunStatus;
   }
@@ -53,10 +57,16 @@ export class RunView {
   private async waitForEnd<T>(watch: ChannelWatch, signal: AbortSignal): Promise<RunResult<T>> {
     const { runtime } = this.client;
     const keys = runtime.keys(this.runId);
+    let jobLookedAt = -Infinity;
     for (;;) {
       const [status, output, error, ttl] = await raceSignal(runtime.redis.hmgetBuffer(keys.meta, 'status', 'output', 'error', 'ttl'), signal);
       if (status === null) throw new RunNotFoundError(this.runId, runtime.prefix);
       const s = status.toString();
+      // Not ended: is its job still able to end it? Looked at first, then once per LOOK_AGAIN_MS.
+      if ((s === 'queued' || s === 'running') && Date.now() - jobLookedAt >= LOOK_AGAIN_MS) {
+        jobLookedAt = Date.now();
+        if (await raceSignal(endRunOfFailedJob(runtime, this.runId), signal)) continue;
+      }
       if (s === 'succeeded') {
         // Succeeded, but its output was over the payload limit: the recorded error says so.
         if (!output && error) throw remoteError(decodeValue(error));
