@@ -9,12 +9,10 @@ import { groupInstance, type GroupInstance } from './group-instance';
 import type { BranchJobData } from './job-data';
 import { NestedGroupExecutor } from './nested-executor';
 import { encodeErrorSummary } from './outcomes';
-import { runCancelKey } from './keys';
 import { withGroupEvents, withTaskEvents } from '../events/event-hooks';
 import { eventSinkOf } from './events/redis-event-sink';
 import type { BranchInfo, ProcessorContext } from './processor-context';
 import { keepRunAlive } from './run-keepalive';
-import { sharedController } from '../util/signals';
 
 /** Runs one branch job: at most one outcome per branch reaches the barrier, whatever happens. */
 export async function processBranch(ctx: ProcessorContext, job: Job, token: string | undefined, data: BranchJobData): Promise<unknown> {
@@ -26,12 +24,9 @@ export async function processBranch(ctx: ProcessorContext, job: Job, token: stri
   }
   const instance = groupInstance(ctx.runtime, graph, group, ctx.runOf(data), data.groupKey);
   // Listen for cancellation before looking at the barrier, so no cancel can slip in between.
-  // One controller per branch serves cancel and shutdown alike (its signal is the branch's);
+  // One controller serves cancel (its groups' keys, and the run's own) and shutdown alike;
   // `cancelled` tells them apart by the reason it was aborted with.
-  const controller = sharedController();
-  // Its groups' keys, and the run's own: a cancelled run stops every branch it has.
-  const unregister = ctx.options.cancels.add([...data.cancelKeys, runCancelKey(data.runId)], controller);
-  const unwatch = ctx.abortOnShutdown(controller);
+  const { controller, release: releaseController } = ctx.branchController(data.cancelKeys, data.runId);
   const release = keepRunAlive(ctx.runtime, instance.run);
   try {
     let decided = false;
@@ -53,8 +48,7 @@ export async function processBranch(ctx: ProcessorContext, job: Job, token: stri
     return await runBranch(ctx, { job, token, data, graph, instance, controller });
   } finally {
     release();
-    unwatch();
-    unregister();
+    releaseController();
   }
 }
 

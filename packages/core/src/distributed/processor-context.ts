@@ -8,9 +8,10 @@ import { RecordCode, type RecordResult } from './barrier';
 import { cancelGroup, type CancelRegistry } from './cancel';
 import { groupInstance, runOfJob, stubGroup, type GroupInstance, type RunRef } from './group-instance';
 import type { BranchJobData, JobData } from './job-data';
-import { cancelChannel, cancelKey } from './keys';
+import { cancelChannel, cancelKey, runCancelKey } from './keys';
 import { applyCustomPolicy, encodeErrorSummary } from './outcomes';
 import type { RedisRuntime } from './redis-runtime';
+import { sharedController } from '../util/signals';
 
 export interface JobProcessorOptions {
   runtime: RedisRuntime;
@@ -57,6 +58,8 @@ export interface BranchInfo {
 export class ProcessorContext {
   /** Controllers of the branches running now, aborted together when the shutdown deadline passes. */
   private readonly running = new Set<AbortController>();
+  /** The controller each group instance's branches share in this process (see `branchController`). */
+  private readonly byGroup = new Map<string, { controller: AbortController; holders: number; dispose(): void }>();
 
   constructor(readonly options: JobProcessorOptions) {
     // One listener for every branch, instead of a linked controller and a listener pair each.
@@ -74,6 +77,39 @@ export class ProcessorContext {
     }
     this.running.add(controller);
     return () => this.running.delete(controller);
+  }
+
+  /**
+   * The controller of a branch (its signal is the branch's): one per group instance in this
+   * process, shared by every branch of it running here and registered once for cancels (its
+   * groups' keys and its run's) and the shutdown deadline. A cancel or a decision aborts all of a
+   * group's branches anyway; a controller and its signal per branch cost more than anything else
+   * of ours per branch. `release()` when the branch ends; a new branch of a group whose controller
+   * was aborted (a decided or cancelled group) gets the aborted one, and is skipped.
+   */
+  branchController(cancelKeys: readonly string[], runId: string): { controller: AbortController; release(): void } {
+    const key = cancelKeys.join('\n');
+    let entry = this.byGroup.get(key);
+    if (!entry) {
+      const controller = sharedController();
+      const unregister = this.options.cancels.add([...cancelKeys, runCancelKey(runId)], controller);
+      const unwatch = this.abortOnShutdown(controller);
+      entry = { controller, holders: 0, dispose: () => { unwatch(); unregister(); } };
+      this.byGroup.set(key, entry);
+    }
+    entry.holders++;
+    const held = entry;
+    let released = false;
+    return {
+      controller: held.controller,
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--held.holders > 0) return;
+        held.dispose();
+        if (this.byGroup.get(key) === held) this.byGroup.delete(key);
+      },
+    };
   }
 
   /**
