@@ -27,8 +27,8 @@ export {
   runCancelKey, runChannel, runJobId,
 } from './distributed/keys';
 export type { BarrierKeys } from './distributed/keys';
-export { Barrier, RecordCode } from './distributed/barrier';
-export type { BarrierMeta, BranchOutcome, RecordResult, Decision } from './distributed/barrier';
+export { Barrier, RecordCode, parseDecisionSnapshot } from './distributed/barrier';
+export type { BarrierMeta, BranchOutcome, RecordResult, Decision, DecisionSnapshot } from './distributed/barrier';
 export { createRedisClient, connectChecked, redisAddress } from './distributed/connection';
 export { parseJobData, jobDisplayName, JOB_PAYLOAD_VERSION } from './distributed/job-data';
 export type { BranchJobData, GroupJobData, GroupTimeoutJobData, RunJobData, JobData, JobKind } from './distributed/job-data';

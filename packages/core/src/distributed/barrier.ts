@@ -10,7 +10,7 @@ export enum RecordCode {
   NoBarrier = -1,
   Duplicate = 0,
   Pending = 1,
-  /** @public barrier-record-4.lua returns it; callers treat it as the default "decided" case. */
+  /** @public barrier-record-5.lua returns it; callers treat it as the default "decided" case. */
   DecidedSuccess = 2,
   DecidedFailure = 3,
   Late = 4,
@@ -89,7 +89,7 @@ export class Barrier {
   /** Records a branch outcome; with `resultOf`, an ok payload is also stored as that node's result. */
   async record(index: number, status: 'ok' | 'fail', payload: Buffer, resultOf = ''): Promise<RecordResult> {
     const [code, done, ok, fail, decided] = await this.redis.graflowBarrierRecord(
-      this.keys.meta, this.keys.outcomes, this.keys.results, this.keys.events,
+      this.keys.meta, this.keys.outcomes, this.keys.results, this.keys.events, this.keys.control,
       index, status, payload, this.ttlSeconds, resultOf, this.wake?.channel ?? '', this.wake?.message ?? '', this.eventsChannel,
     );
     return { code, done, ok, fail, decided: decided as Decision | '' };
@@ -132,6 +132,53 @@ export class Barrier {
   /** Recorded outcomes by branch index; `late` ones arrived after the decision. */
   async outcomes(): Promise<Map<number, BranchOutcome>> {
     return parseOutcomes(await this.redis.hgetallBuffer(this.keys.outcomes));
+  }
+}
+
+/** What a decided barrier's waiter reads: its meta and outcomes, and the run's control flags. */
+export interface DecisionSnapshot {
+  meta: BarrierMeta;
+  outcomes: Map<number, BranchOutcome>;
+  also: Record<string, string>;
+}
+
+/**
+ * The snapshot a deciding record sends with its wake-up (see barrier-record-5.lua): "S1", then
+ * the meta, outcomes and control hashes, each as "<count>:" and count netstrings. Undefined for
+ * anything else (a message without one, or one this version cannot read): the waiter then reads.
+ */
+export function parseDecisionSnapshot(bytes: Buffer): DecisionSnapshot | undefined {
+  if (bytes.length < 2 || bytes[0] !== 0x53 || bytes[1] !== 0x31) return undefined; // "S1"
+  let at = 2;
+  const number = (): number => {
+    const colon = bytes.indexOf(0x3a, at);
+    if (colon < 0) throw new RangeError('truncated');
+    const n = Number(bytes.toString('latin1', at, colon));
+    if (!Number.isInteger(n) || n < 0) throw new RangeError('not a count');
+    at = colon + 1;
+    return n;
+  };
+  const hash = (): Array<[string, Buffer]> => {
+    const count = number();
+    if (count % 2 !== 0) throw new RangeError('odd field count');
+    const fields: Array<[string, Buffer]> = [];
+    for (let i = 0; i < count; i += 2) {
+      const keyLength = number();
+      const key = bytes.toString('utf8', at, (at += keyLength));
+      const valueLength = number();
+      if (at + valueLength > bytes.length) throw new RangeError('truncated');
+      fields.push([key, bytes.subarray(at, (at += valueLength))]);
+    }
+    return fields;
+  };
+  try {
+    const meta = parseMeta(Object.fromEntries(hash().map(([k, v]) => [k, v.toString()])));
+    const outcomes = parseOutcomes(Object.fromEntries(hash()));
+    const also = Object.fromEntries(hash().map(([k, v]) => [k, v.toString()]));
+    if (at !== bytes.length || !meta?.decided) return undefined;
+    return { meta, outcomes, also };
+  } catch {
+    return undefined;
   }
 }
 

@@ -71,6 +71,8 @@ export interface BarrierKeys {
   groups: string;
   /** The run's capped event stream (written only when the run has events on). */
   events: string;
+  /** The run's control flags (sent to the waiter with a decision). */
+  control: string;
   /** Not a key: the group instance's id within the run, as registered in `groups`. */
   groupKey: string;
 }
@@ -141,7 +143,7 @@ export class RunKeys {
 
   barrier(groupKey: string): BarrierKeys {
     const b = `${this.base}:group:${groupKey}`;
-    return { meta: `${b}:meta`, outcomes: `${b}:outcomes`, results: this.results, runKeys: this.runKeys, groups: this.groups, events: this.events, groupKey };
+    return { meta: `${b}:meta`, outcomes: `${b}:outcomes`, results: this.results, runKeys: this.runKeys, groups: this.groups, events: this.events, control: this.control, groupKey };
   }
 }
 

@@ -12,7 +12,7 @@ export type ScriptClient = Redis & {
     total: number, kind: string, param: string, ttl: number, groupId: string, groupKey: string, eventsChannel: string,
   ): Promise<number>;
   graflowBarrierRecord(
-    meta: string, outcomes: string, results: string, events: string,
+    meta: string, outcomes: string, results: string, events: string, control: string,
     index: number, status: string, payload: Buffer, ttl: number, nodeId: string, channel: string, message: string, eventsChannel: string,
   ): Promise<[number, number, number, number, string]>;
   graflowBarrierDecide(

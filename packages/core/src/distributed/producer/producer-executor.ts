@@ -1,7 +1,7 @@
 import { BarrierGoneError } from '../../errors';
 import type { BranchRunner, GroupExecutor, Scope } from '../../engine/scope';
 import type { GroupNode } from '../../graph/types';
-import type { BarrierMeta, BranchOutcome } from '../barrier';
+import { parseDecisionSnapshot, type BarrierMeta, type BranchOutcome } from '../barrier';
 import { cancelGroup } from '../cancel';
 import { dispatchGroup } from '../dispatch-group';
 import { branchQueueOf, type GroupInstance, type RunRef } from '../group-instance';
@@ -66,10 +66,12 @@ export class ProducerGroupExecutor implements GroupExecutor {
         }), 2_000);
         throw signal.reason;
       }
-      // A wake-up means a decision: read it with the outcomes in one round trip.
-      const { meta, outcomes, also } = woken
+      // A wake-up means a decision: a small group's comes with what the waiter would read (no
+      // round trip); otherwise read it with the outcomes in one round trip.
+      const sent = woken ? wait.takeSnapshot() : undefined;
+      const { meta, outcomes, also } = (sent && parseDecisionSnapshot(sent)) || (woken
         ? await raceSignal(barrier.snapshot(this.client.runtime.keys(instance.runId).control), signal)
-        : { meta: await raceSignal(barrier.meta(), signal), outcomes: undefined, also: undefined };
+        : { meta: await raceSignal(barrier.meta(), signal), outcomes: undefined, also: undefined });
       if (!meta) throw new BarrierGoneError(group.id, instance.runId, this.client.keyPrefix);
       if (meta.decided) {
         if (also && outcomes) this.state.primeControl(also);

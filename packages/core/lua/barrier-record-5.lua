@@ -7,6 +7,7 @@
                     lateok | latefail for outcomes that arrived after the decision
   KEYS[3] results   the run's results hash (node id -> msgpack value)
   KEYS[4] events    the run's event stream (see emit-event); written only when ARGV[8] is set
+  KEYS[5] control   the run's control flags (read only: sent with a decision, see below)
   ARGV[1] index     branch index within the group, 0 <= index < total
   ARGV[2] status    "ok" | "fail"
   ARGV[3] payload   msgpack of the branch value, or of the error summary
@@ -25,7 +26,11 @@
      2  recorded; this call decided success (every branch done)
      3  recorded; this call decided failure (the caller cancels what is left)
      4  recorded after the group was decided (late branch, ignored by the decision)
-  Events: PUBLISH <channel> "<message>\n<decision>" when this call decides (see apply-decision).
+  Events: PUBLISH <channel> "<message>\n<decision>" when this call decides (see apply-decision),
+  and for a group of at most SNAPSHOT_MAX_BRANCHES branches also "\n" and what its waiter would read
+  next, as of this decision, so it need not read it: "S1", then the meta, outcomes and control
+  hashes (HGETALL order), each as "<count>:" and count netstrings "<length>:<bytes>". Left out when
+  it would exceed SNAPSHOT_MAX_BYTES.
   With ARGV[8]: "group:progress" { groupId, groupKey, total, done, ok, failed } for each counted
   outcome (not duplicates, not late ones), then "group:decided" (with decision) when this call
   decides (see group-event).
@@ -33,6 +38,26 @@
 --- @include "includes/policy-decision"
 --- @include "includes/apply-decision"
 --- @include "includes/group-event"
+
+local SNAPSHOT_MAX_BRANCHES = 64
+local SNAPSHOT_MAX_BYTES = 16384
+
+-- "\nS1" and the three hashes as netstrings, or '' when too large (the waiter then reads them).
+local function decisionSnapshot(total)
+  if total > SNAPSHOT_MAX_BRANCHES then return '' end
+  local parts, size = { '\nS1' }, 0
+  for _, key in ipairs({ KEYS[1], KEYS[2], KEYS[5] }) do
+    local flat = redis.call('HGETALL', key)
+    parts[#parts + 1] = #flat .. ':'
+    for i = 1, #flat do
+      size = size + #flat[i]
+      if size > SNAPSHOT_MAX_BYTES then return '' end
+      parts[#parts + 1] = #flat[i] .. ':'
+      parts[#parts + 1] = flat[i]
+    end
+  end
+  return table.concat(parts)
+end
 
 -- One read of everything the decision needs; counts are written back in one HSET.
 local m = redis.call('HMGET', KEYS[1], 'total', 'decided', 'kind', 'param', 'done', 'ok', 'fail')
@@ -73,9 +98,13 @@ end
 if decision == '' then
   return { 1, done, ok, fail, '' }
 end
-applyDecision(KEYS[1], decision, '', '', ARGV[6], ARGV[7])
+-- Published below, after everything this call writes, with the snapshot.
+applyDecision(KEYS[1], decision, '', '', '', '')
 if ARGV[8] ~= '' then
   emitGroupEvent(KEYS[1], KEYS[4], ARGV[8], ARGV[4], 'group:decided', { decision = decision })
+end
+if ARGV[6] ~= '' then
+  redis.call('PUBLISH', ARGV[6], ARGV[7] .. '\n' .. decision .. decisionSnapshot(total))
 end
 if decision == 'succeeded' then
   return { 2, done, ok, fail, decision }
