@@ -1,4 +1,6 @@
-import { freePort, startRedisServer, uniquePrefix, waitFor, type RedisServerHandle } from '@graflow/testing';
+import { DEFAULT_QUEUE } from '@graflow/core/redis';
+import { freePort, settlesWithin, startRedisServer, uniquePrefix, waitFor, type RedisServerHandle } from '@graflow/testing';
+import { Queue } from 'bullmq';
 import { CliProcess, EXPORTER_BIN, killSpawned } from './fixtures/cli';
 import { httpGet } from './fixtures/http';
 import { runDistributed, sleepers, spawnWorker } from './fixtures/worker';
@@ -30,19 +32,26 @@ describe('graflow-worker and graflow-exporter across a Redis restart (spawned)',
     await worker.waitForActive(1);
     // A crash: with appendfsync always the AOF already holds every acknowledged write. (The
     // handle's stop() also removes the data directory, so it cannot precede restart().)
-    await redis.kill();
+    await settlesWithin(redis.kill(), 10_000, 'redis-server to exit after SIGKILL');
     // Liveness never depends on Redis: an orchestrator must not restart the processes for it.
     await waitFor(async () => (await worker.status('/readyz')) === 503 && (await httpGet(exporterPort, '/readyz')).status === 503, { what: '/readyz 503 while Redis is down' });
     expect(await probes()).toEqual({ worker: [200, 503], exporter: [200, 503] });
     expect((await httpGet(worker.metricsPort, '/readyz')).body).toBe('redis disconnected\n');
 
-    await redis.restart(); // same port and data directory: the AOF replays
+    await settlesWithin(redis.restart(), 15_000, 'redis-server to restart'); // same port and data directory: the AOF replays
     await waitFor(async () => JSON.stringify(await probes()) === JSON.stringify({ worker: [200, 200], exporter: [200, 200] }), {
       timeoutMs: 30_000,
       what: '/readyz 200 after Redis is back',
     });
 
-    const result = await run;
+    // Bounded, and on a timeout the jobs' states say where the run stood.
+    const result = await settlesWithin(run, 30_000, 'the run to end after Redis came back').catch(async (err: unknown) => {
+      const queue = new Queue(DEFAULT_QUEUE, { connection: { ...target, maxRetriesPerRequest: 1 }, prefix });
+      const counts = await queue.getJobCounts().catch((e: unknown) => String(e));
+      const active = await queue.getJobs(['active']).then((jobs) => jobs.map((j) => `${j.id} (${j.name})`)).catch(() => []);
+      await queue.close();
+      throw new Error(`${(err as Error).message}; jobs: ${JSON.stringify(counts)}, active: ${active.join(', ') || 'none'}`);
+    });
     expect(result.results).toEqual({ s1: 1, s2: 2, s3: 3, s4: 4, s5: 5, s6: 6 });
     expect(worker.proc.exit).toBeUndefined(); // the same processes, never restarted
     expect(exporter.exit).toBeUndefined();

@@ -22,7 +22,7 @@ export type { RedisClusterHandle } from './redis-cluster';
 export type { RedisServerHandle, RedisServerOptions, AclUser } from './redis-server';
 export { makeTlsCertificates } from './tls-certs';
 export type { TlsCertificates } from './tls-certs';
-export { waitFor, onceWithin, sleepUnlessAborted } from './wait';
+export { waitFor, onceWithin, sleepUnlessAborted, settlesWithin } from './wait';
 export type { WaitForOptions } from './wait';
 export { sharedRedis, uniquePrefix, SHARED_REDIS_ENV } from './shared-redis';
 export { seededRandom, zlibBomb } from './inputs';

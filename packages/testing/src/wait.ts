@@ -63,3 +63,19 @@ export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<'ab
     }, { once: true });
   });
 }
+
+/**
+ * `work`'s outcome, or an error naming `what` after `timeoutMs`: a test that awaits something
+ * with no bound of its own says which step hung, instead of running into the test's timeout.
+ */
+export async function settlesWithin<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
