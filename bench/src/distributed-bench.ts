@@ -24,6 +24,8 @@ export interface Arena {
   readonly fleets: Fleet[];
   /** Wall time (ms) of FlowProducer.add with `branches` children until the parent completes. */
   raw(branches: number): Promise<number>;
+  /** The side running now in this process, for attributing the producer's memory. */
+  readonly running: 'graflow' | 'raw' | undefined;
   /** Runs one rep of each side, alternating which goes first so drift hits both alike. */
   pair(branches: number, rep: number): Promise<{ graflow: number; raw: number }>;
 }
@@ -60,7 +62,19 @@ export async function withArena<T>(redis: Redis, name: string, body: (arena: Are
     const options = { client };
     const perRunConnect = runOptions(redis, `${base}:graflow`);
     const checked = new Set<number>();
+    let running: Arena['running'];
+    const as = async <T>(side: 'graflow' | 'raw', work: () => Promise<T>): Promise<T> => {
+      running = side;
+      try {
+        return await work();
+      } finally {
+        running = undefined;
+      }
+    };
     const arena: Arena = {
+      get running() {
+        return running;
+      },
       client,
       rawFlows,
       fleets,
@@ -68,7 +82,7 @@ export async function withArena<T>(redis: Redis, name: string, body: (arena: Are
       graflow: async (branches) => {
         const wf = fanOut(branches);
         let output: unknown;
-        const elapsed = await timeMs(async () => ({ output } = await wf.run(options)));
+        const elapsed = await as('graflow', () => timeMs(async () => ({ output } = await wf.run(options))));
         if (!checked.has(branches)) {
           const got = Object.keys(output as Record<string, unknown>).length;
           if (got !== branches) throw new Error(`graflow group of ${branches} returned ${got} branch values`);
@@ -76,7 +90,7 @@ export async function withArena<T>(redis: Redis, name: string, body: (arena: Are
         }
         return elapsed;
       },
-      raw: (branches) => timeMs(() => rawFlows.run(branches)),
+      raw: (branches) => as('raw', () => timeMs(() => rawFlows.run(branches))),
       pair: async (branches, rep) => {
         if (rep % 2 === 0) {
           const g = await arena.graflow(branches);
@@ -143,14 +157,20 @@ function repsFor(n: number): { reps: number; warmup: number } {
   return { reps, warmup: 1 };
 }
 
-/** Peak RSS of this (producer) process and of each worker process while `work` runs. */
-async function peakRss<T>(fleets: Fleet[], work: () => Promise<T>): Promise<{ result: T; producer: number; workers: Record<string, number[]> }> {
-  let producer = process.memoryUsage().rss;
+/**
+ * Peak RSS of each worker process while `work` runs, and of this process while each side's runs
+ * were going (this process is both sides' producer; RSS rarely shrinks, so the side that runs
+ * second also carries what the first left behind).
+ */
+async function peakRss<T>(arena: Arena, work: () => Promise<T>): Promise<{ result: T; producer: Record<string, number>; workers: Record<string, number[]> }> {
+  const { fleets } = arena;
+  const producer: Record<string, number> = {};
   const workers: Record<string, number[]> = Object.fromEntries(fleets.map((f) => [f.mode, f.pids.map(() => 0)]));
   let sampling = true;
   const sample = async () => {
     while (sampling) {
-      producer = Math.max(producer, process.memoryUsage().rss);
+      const side = arena.running;
+      if (side) producer[side] = Math.max(producer[side] ?? 0, process.memoryUsage().rss);
       for (const f of fleets) {
         const reports = await f.memory().catch(() => []);
         reports.forEach((r, i) => (workers[f.mode]![i] = Math.max(workers[f.mode]![i]!, r.rss)));
@@ -175,11 +195,11 @@ export const dispatchSection: BenchSection = {
     const largest = Math.max(...sizes);
     const result = await withArena(redis, 'dispatch', async (arena) => {
       const bySize: Record<string, { reps: number; graflowMs: number[]; rawMs: number[] }> = {};
-      let peak: { branches: number; producer: number; workers: Record<string, number[]> } | undefined;
+      let peak: { branches: number; producer: Record<string, number>; workers: Record<string, number[]> } | undefined;
       for (const n of sizes) {
         const { reps, warmup } = repsFor(n);
         if (n === largest && n >= 10_000) {
-          const measured = await peakRss(arena.fleets, () => samplePairs(arena, n, reps, warmup));
+          const measured = await peakRss(arena, () => samplePairs(arena, n, reps, warmup));
           bySize[n] = { reps, graflowMs: measured.result.graflow, rawMs: measured.result.raw };
           peak = { branches: n, producer: measured.producer, workers: measured.workers };
         } else {
@@ -207,7 +227,7 @@ export const dispatchSection: BenchSection = {
     rows.push({ metric: `wf.run({ client }) of one task, no group (median of ${BENCH.dispatch.reps})`, value: ms(median(result.runOverheadMs)), unit: 'ms' });
     if (result.peakRss) {
       const { branches, producer, workers } = result.peakRss;
-      rows.push({ metric: `peak RSS during the ${branches}-branch groups: producer (this process)`, value: mib(producer), unit: 'MiB' });
+      rows.push({ metric: `peak RSS during the ${branches}-branch groups: producer (this process)`, value: mib(producer.graflow ?? Number.NaN), raw: mib(producer.raw ?? Number.NaN), unit: 'MiB' });
       (workers.graflow ?? []).forEach((rss, i) => rows.push({ metric: `  worker ${i + 1}`, value: mib(rss), raw: mib(workers.raw?.[i] ?? Number.NaN), unit: 'MiB' }));
     }
     const ratios = Object.fromEntries(sizes.map((n) => [`dispatch_${n}`, median(result.bySize[n]!.graflowMs) / median(result.bySize[n]!.rawMs)]));
@@ -219,6 +239,7 @@ export const dispatchSection: BenchSection = {
         'graflow = wall time of wf.run({ client }) for one group of N no-ops (long-lived client: claim the run id, one flow, wait for the barrier\'s wake-up, read the outcomes); it ends when the last branch records, before the parent job runs',
         'raw = FlowProducer.add of N children (long-lived producer connection) until QueueEvents reports the parent completed, i.e. after the raw worker ran the parent too',
         'the per-run config row is the same N = 10 group through wf.run({ queueBackend, config }): it opens and closes its connections each run',
+        'producer peak RSS: this process while each side\'s largest groups ran (it is both sides\' producer; Graflow\'s first rep runs first, and RSS rarely shrinks, so the raw figure also carries what Graflow left)',
         fleetNote(),
       ],
     };
