@@ -17,7 +17,11 @@ describe('graflow-worker and graflow-exporter across a Redis restart (spawned)',
     redis = await startRedisServer({ appendOnly: true });
     const target = { host: redis.host, port: redis.port };
     const prefix = uniquePrefix('restart');
-    const worker = await spawnWorker(target, prefix);
+    // A job the worker was fetching at the moment Redis died is active in Redis (AOF) but the
+    // reply was lost; ioredis resends the fetch, which takes the next job. The orphan runs again
+    // once its lock lapses and a stalled check finds it: up to lock + interval later (60 s with
+    // the defaults), so this worker uses a 5 s lock and a 1 s check to keep the test short.
+    const worker = await spawnWorker(target, prefix, ['--lock-duration', '5000', '--stalled-interval', '1000']);
     const exporterPort = await freePort();
     const exporter = new CliProcess(EXPORTER_BIN, ['--redis-port', String(redis.port), '--redis-key-prefix', prefix, '--metrics-host', '127.0.0.1', '--metrics-port', String(exporterPort)]);
     await exporter.waitForLog('exporter started');
@@ -50,7 +54,8 @@ describe('graflow-worker and graflow-exporter across a Redis restart (spawned)',
       const counts = await queue.getJobCounts().catch((e: unknown) => String(e));
       const active = await queue.getJobs(['active']).then((jobs) => jobs.map((j) => `${j.id} (${j.name})`)).catch(() => []);
       await queue.close();
-      throw new Error(`${(err as Error).message}; jobs: ${JSON.stringify(counts)}, active: ${active.join(', ') || 'none'}`);
+      const workerLog = worker.proc.stdout.split('\n').filter((line) => !line.includes('"level":"debug"')).slice(-30).join('\n');
+      throw new Error(`${(err as Error).message}; jobs: ${JSON.stringify(counts)}, active: ${active.join(', ') || 'none'}\nworker log:\n${workerLog}\nworker stderr:\n${worker.proc.stderr.slice(-2000)}`);
     });
     expect(result.results).toEqual({ s1: 1, s2: 2, s3: 3, s4: 4, s5: 5, s6: 6 });
     expect(worker.proc.exit).toBeUndefined(); // the same processes, never restarted
