@@ -98,13 +98,13 @@ end
 if decision == '' then
   return { 1, done, ok, fail, '' }
 end
--- Published below, after everything this call writes, with the snapshot.
-applyDecision(KEYS[1], decision, '', '', '', '')
+storeDecision(KEYS[1], decision, '', '')
 if ARGV[8] ~= '' then
   emitGroupEvent(KEYS[1], KEYS[4], ARGV[8], ARGV[4], 'group:decided', { decision = decision })
 end
+-- Woken last, after everything this call writes, with the snapshot of it.
 if ARGV[6] ~= '' then
-  redis.call('PUBLISH', ARGV[6], ARGV[7] .. '\n' .. decision .. decisionSnapshot(total))
+  wakeWaiter(ARGV[6], ARGV[7], decision, decisionSnapshot(total))
 end
 if decision == 'succeeded' then
   return { 2, done, ok, fail, decision }
