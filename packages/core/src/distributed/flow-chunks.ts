@@ -5,9 +5,12 @@ import type { RedisRuntime } from './redis-runtime';
 
 /**
  * Children added per Redis transaction. One `FlowProducer.add` of a 100,000-child group is one
- * MULTI that blocks Redis for seconds and holds every job in the producer's memory at once.
+ * MULTI that blocks Redis for seconds and holds every job in the producer's memory at once. The
+ * chunk is small enough that workers start on the first one while the producer builds the rest
+ * (building a job costs the producer more than running a no-op costs a worker): a group of 1,000
+ * no-ops ended 7-15% sooner in chunks of 250 than in one of 1,000, and 10,000 no slower.
  */
-export const FLOW_CHUNK = 1_000;
+export const FLOW_CHUNK = 250;
 
 /** How long a gate holds a group open if its producer dies while adding the chunks. */
 const GATE_DELAY_MS = 10 * 60 * 1_000;
