@@ -4,8 +4,12 @@
  *
  * BENCH_SECTIONS=import,store,commands,throughput,dispatch,roundtrip,concurrent,rss   run only these sections
  * BENCH_WORKERS=2 BENCH_CONCURRENCY=50                        worker processes x jobs each, both sides
- * BENCH_THROUGHPUT_BRANCHES=1000 BENCH_THROUGHPUT_REPS=5
- * BENCH_DISPATCH_SIZES=10,100,1000,10000,100000 BENCH_DISPATCH_REPS=7 BENCH_DISPATCH_REPS_LARGE=5 BENCH_DISPATCH_REPS_HUGE=1
+ * BENCH_THROUGHPUT_BRANCHES=1000 BENCH_THROUGHPUT_REPS=11
+ * BENCH_DISPATCH_SIZES=10,100,1000,10000,100000 BENCH_DISPATCH_REPS=21 BENCH_DISPATCH_REPS_LARGE=7 BENCH_DISPATCH_REPS_HUGE=1
+ *
+ * A group of 100 no-ops takes about 70 ms and one run's wall time swings by 10-20% on a shared
+ * 2-core box; small groups get enough repetitions that their medians move less than the targets'
+ * margins between two runs of the bench.
  * BENCH_ROUNDTRIP_RUNS=200 BENCH_ROUNDTRIP_WARMUP=20
  * BENCH_CONCURRENT_RUNS=1000 BENCH_CONCURRENT_IN_FLIGHT=100 BENCH_CONCURRENT_REPS=3 BENCH_COMMANDS_BRANCHES=100
  * BENCH_RSS_GRAPHS=10000 BENCH_RSS_SECONDS=240 BENCH_RSS_PARALLEL=32 BENCH_STORE_CACHE_GRAPHS=10000
@@ -36,12 +40,12 @@ export const BENCH = {
   sections: process.env.BENCH_SECTIONS ? process.env.BENCH_SECTIONS.split(',').map((s) => s.trim()) : undefined,
   workers: int('BENCH_WORKERS', 2, 2),
   concurrency: int('BENCH_CONCURRENCY', 50, 50),
-  throughput: { branches: int('BENCH_THROUGHPUT_BRANCHES', 1_000, 200), reps: int('BENCH_THROUGHPUT_REPS', 5, 2) },
+  throughput: { branches: int('BENCH_THROUGHPUT_BRANCHES', 1_000, 200), reps: int('BENCH_THROUGHPUT_REPS', 11, 2) },
   dispatch: {
     sizes: ints('BENCH_DISPATCH_SIZES', [10, 100, 1_000, 10_000, 100_000], [10, 100]),
-    reps: int('BENCH_DISPATCH_REPS', 7, 3),
+    reps: int('BENCH_DISPATCH_REPS', 21, 3),
     /** Repetitions for 1,000 <= N < 100,000. */
-    repsLarge: int('BENCH_DISPATCH_REPS_LARGE', 5, 2),
+    repsLarge: int('BENCH_DISPATCH_REPS_LARGE', 7, 2),
     /** Repetitions for N >= 100,000 (each side). */
     repsHuge: int('BENCH_DISPATCH_REPS_HUGE', 1, 1),
   },
