@@ -1,6 +1,6 @@
 /**
  * The workflows the soak runs. Every shape the distributed core must get right under faults:
- * wide groups, chains inside branches, groups nested three deep, retries, msgpack-only types,
+ * wide groups (one larger than a flow chunk), chains inside branches, groups nested three deep, retries, msgpack-only types,
  * and each policy both absorbing failures and failing the group.
  *
  * A `doomable` workflow also has runs designed to fail: their run id ends with `DOOMED_SUFFIX`,
@@ -110,6 +110,14 @@ function tailGate(): WorkflowNode {
   return chain(group, L('tail-gate', 12, 'doomed-run'), total.bind({ ids: taskIds(group), keys: [] }, { id: 'total' }));
 }
 
+function chunked(): WorkflowNode {
+  // More branches than one flow chunk (250): the flow goes out in two chunks behind a gate job,
+  // and a worker killed mid-group may hold branches of either chunk. The doomed branch is in the
+  // second chunk.
+  const leaves = range(264).map((i) => leaf.bind({ k: i, ms: 5 + ((i * 13) % 40) }, { id: `ch-${i}` }));
+  return foldAfter(parallel(...leaves, L('ch-gate', 264, 'doomed-run')).named('chunked'));
+}
+
 /** The catalogue, in the order the plan cycles through it. */
 export function soakWorkflows(): SoakWorkflow[] {
   const all: Array<[string, () => WorkflowNode, boolean]> = [
@@ -123,6 +131,7 @@ export function soakWorkflows(): SoakWorkflow[] {
     ['retry', retry, false],
     ['deep', deep, true],
     ['tail-gate', tailGate, true],
+    ['chunked', chunked, true],
   ];
   return all.map(([name, build, doomable]) => ({ name, workflow: workflow(`soak-${name}`, build), doomable }));
 }
