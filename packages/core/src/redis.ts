@@ -20,6 +20,7 @@ export type { RuntimeSettings } from './distributed/redis-runtime';
 export { Namespace } from './distributed/namespace';
 export { MAX_SHARDS, hashSlotOfTag, runPrefixOf, shardConfigs, shardIndexOfRun, shardPrefixes } from './distributed/shards';
 export { createJobProcessor } from './distributed/job-processor';
+export { FLOW_CHUNK } from './distributed/flow-chunks';
 export type { JobProcessorOptions, BranchInfo, RunJobInfo } from './distributed/job-processor';
 export { CancelRegistry, GroupCancelledError } from './distributed/cancel';
 export {
