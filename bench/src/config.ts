@@ -8,8 +8,8 @@
  * BENCH_DISPATCH_SIZES=10,100,1000,10000,100000 BENCH_DISPATCH_REPS=21 BENCH_DISPATCH_REPS_LARGE=7 BENCH_DISPATCH_REPS_HUGE=1
  *
  * A group of 100 no-ops takes about 70 ms and one run's wall time swings by 10-20% on a shared
- * 2-core box; small groups get enough repetitions that their medians move less than the targets'
- * margins between two runs of the bench.
+ * 2-core box; groups up to 1,000 (under 0.5 s a run) get enough repetitions that their medians
+ * move less than the targets' margins between two runs of the bench.
  * BENCH_ROUNDTRIP_RUNS=200 BENCH_ROUNDTRIP_WARMUP=20
  * BENCH_CONCURRENT_RUNS=1000 BENCH_CONCURRENT_IN_FLIGHT=100 BENCH_CONCURRENT_REPS=3 BENCH_COMMANDS_BRANCHES=100
  * BENCH_RSS_GRAPHS=10000 BENCH_RSS_SECONDS=240 BENCH_RSS_PARALLEL=32 BENCH_STORE_CACHE_GRAPHS=10000
@@ -44,7 +44,7 @@ export const BENCH = {
   dispatch: {
     sizes: ints('BENCH_DISPATCH_SIZES', [10, 100, 1_000, 10_000, 100_000], [10, 100]),
     reps: int('BENCH_DISPATCH_REPS', 21, 3),
-    /** Repetitions for 1,000 <= N < 100,000. */
+    /** Repetitions for 10,000 <= N < 100,000. */
     repsLarge: int('BENCH_DISPATCH_REPS_LARGE', 7, 2),
     /** Repetitions for N >= 100,000 (each side). */
     repsHuge: int('BENCH_DISPATCH_REPS_HUGE', 1, 1),

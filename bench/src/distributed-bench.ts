@@ -153,7 +153,6 @@ function repsFor(n: number): { reps: number; warmup: number } {
   const { reps, repsLarge, repsHuge } = BENCH.dispatch;
   if (n >= 100_000) return { reps: repsHuge, warmup: 0 };
   if (n >= 10_000) return { reps: repsLarge, warmup: 0 };
-  if (n >= 1_000) return { reps: repsLarge, warmup: 1 };
   return { reps, warmup: 1 };
 }
 
