@@ -2,13 +2,17 @@
  * Bull Board formatters that turn Graflow's job payloads into a readable summary.
  *
  * A Graflow parallel group is one BullMQ flow: the parent job is the group (named `group <id>`)
- * and its children are the branches (named by their node id, `crunch-7`). The names are core's
+ * and its children are the branches (named by their node id, `crunch-7`); a group of more than
+ * one flow chunk also has a `gate <id>` child while its branches are being added. A submitted
+ * run's root is a job of its own (`run <workflow>`). The names are core's
  * (`jobDisplayName`); the formatters keep them. A completed branch shows the value it produced,
  * decoded, when `GraflowQueueAdapter` attached it. Formatters never throw: a payload that does not
  * look like ours (another producer, an older version) is shown unchanged.
  */
 import type { BaseAdapter } from '@bull-board/api/baseAdapter';
-import { JOB_PAYLOAD_VERSION, jobDisplayName, type BranchJobData, type GroupJobData, type GroupTimeoutJobData } from '@graflow/core/redis';
+import {
+  JOB_PAYLOAD_VERSION, jobDisplayName, type BranchJobData, type GateJobData, type GroupJobData, type GroupTimeoutJobData, type RunJobData,
+} from '@graflow/core/redis';
 import type { BranchValueView } from './branch-values';
 
 /** Where `GraflowQueueAdapter` puts a branch's decoded value on its job's return value. */
@@ -63,6 +67,14 @@ export function isGroupTimeoutJobData(v: unknown): v is GroupTimeoutJobData {
   return hasRunScope(v) && v.kind === 'group-timeout';
 }
 
+export function isGateJobData(v: unknown): v is GateJobData {
+  return hasRunScope(v) && v.kind === 'gate';
+}
+
+export function isRunJobData(v: unknown): v is RunJobData {
+  return isObj(v) && v.v === JOB_PAYLOAD_VERSION && v.kind === 'run' && isStr(v.runId) && isStr(v.graphHash) && isStr(v.startNode) && typeof v.workflow === 'string';
+}
+
 /** Never lets a formatter's bug reach Bull Board: the raw value is shown instead. */
 function safe<T, R>(format: (value: T) => R, fallback: (value: T) => R): (value: T) => R {
   return (value) => {
@@ -80,7 +92,7 @@ const shortHash = (hash: string): string => (hash.length > 12 ? `${hash.slice(0,
 export const formatJobName = safe(
   (job: NamedJob): string => {
     const d = job.data;
-    if (isBranchJobData(d) || isGroupJobData(d) || isGroupTimeoutJobData(d)) return jobDisplayName(d);
+    if (isBranchJobData(d) || isGroupJobData(d) || isGroupTimeoutJobData(d) || isGateJobData(d) || isRunJobData(d)) return jobDisplayName(d);
     return job.name ?? '';
   },
   (job) => job?.name ?? '',
@@ -88,7 +100,7 @@ export const formatJobName = safe(
 
 /** Data tab: run, group and node first, hashes shortened, the run's limits last. */
 export const formatJobData = safe((data: unknown): unknown => {
-  const limits = (d: BranchJobData | GroupJobData | GroupTimeoutJobData) => ({ ttlSeconds: d.ttl, maxPayloadBytes: d.maxPayloadBytes });
+  const limits = (d: BranchJobData | GroupJobData | GroupTimeoutJobData | RunJobData) => ({ ttlSeconds: d.ttl, maxPayloadBytes: d.maxPayloadBytes });
   if (isBranchJobData(data)) {
     return {
       run: data.runId,
@@ -114,6 +126,19 @@ export const formatJobData = safe((data: unknown): unknown => {
   }
   if (isGroupTimeoutJobData(data)) {
     return { run: data.runId, group: data.groupId, timeoutOf: `group ${data.groupId}`, graph: shortHash(data.graphHash), groupKey: data.groupKey };
+  }
+  if (isGateJobData(data)) {
+    return {
+      run: data.runId,
+      group: data.groupId,
+      gateOf: `group ${data.groupId}`,
+      holds: 'the group open while its branches are added in chunks; removed once the last chunk is in, or fires after its delay if the producer stopped first',
+      graph: shortHash(data.graphHash),
+      groupKey: data.groupKey,
+    };
+  }
+  if (isRunJobData(data)) {
+    return { run: data.runId, workflow: data.workflow, startNode: data.startNode, graph: shortHash(data.graphHash), ...limits(data) };
   }
   return data;
 }, (data) => data);

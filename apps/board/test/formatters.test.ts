@@ -1,11 +1,13 @@
-import type { BranchJobData, GroupJobData, GroupTimeoutJobData } from '@graflow/core/redis';
+import type { BranchJobData, GateJobData, GroupJobData, GroupTimeoutJobData, RunJobData } from '@graflow/core/redis';
 import {
   BRANCH_VALUE,
   formatJobData,
   formatJobName,
   formatReturnValue,
   isBranchJobData,
+  isGateJobData,
   isGroupJobData,
+  isRunJobData,
 } from '../src/formatters';
 
 const hash = 'ab'.repeat(32);
@@ -25,6 +27,8 @@ const branch: BranchJobData = {
   cancelKeys: ['run-1/k1'],
 };
 const timeout: GroupTimeoutJobData = { v: 2, kind: 'group-timeout', runId: 'run-1', graphHash: hash, groupId: 'crunch-all', groupKey: 'k1', ...limits };
+const gate: GateJobData = { v: 2, kind: 'gate', runId: 'run-1', graphHash: hash, groupId: 'crunch-all', groupKey: 'k1', ...limits };
+const run: RunJobData = { v: 2, kind: 'run', runId: 'run-1', graphHash: hash, workflow: 'nightly-report', startNode: 'fetch', ...limits };
 
 describe('formatJobName', () => {
   it("keeps core's names: a branch by node id, a group and its timeout by group id", () => {
@@ -32,6 +36,11 @@ describe('formatJobName', () => {
     expect(formatJobName({ name: 'group crunch-all', data: group })).toBe('group crunch-all');
     expect(formatJobName({ name: 'group crunch-all', data: { ...group, name: 'crunch-all' } })).toBe('group crunch-all');
     expect(formatJobName({ name: 'group-timeout crunch-all', data: timeout })).toBe('group-timeout crunch-all');
+  });
+
+  it('names a large group\'s gate by its group, and a submitted run\'s root by its workflow', () => {
+    expect(formatJobName({ name: 'gate crunch-all', data: gate })).toBe('gate crunch-all');
+    expect(formatJobName({ name: 'whatever', data: run })).toBe('run nightly-report');
   });
 
   it('never renames a branch to "branch ..."', () => {
@@ -65,6 +74,15 @@ describe('formatJobData', () => {
   it('summarises a group by run, id and branch count', () => {
     expect(formatJobData(group)).toMatchObject({ run: 'run-1', group: 'crunch-all', branches: 3 });
     expect(formatJobData(timeout)).toMatchObject({ run: 'run-1', group: 'crunch-all', timeoutOf: 'group crunch-all' });
+  });
+
+  it('says what a gate holds open, and what a run job starts', () => {
+    expect(formatJobData(gate)).toMatchObject({ run: 'run-1', group: 'crunch-all', gateOf: 'group crunch-all', groupKey: 'k1' });
+    expect(String((formatJobData(gate) as { holds: string }).holds)).toMatch(/added in chunks/);
+    expect(formatJobData(run)).toEqual({ run: 'run-1', workflow: 'nightly-report', startNode: 'fetch', graph: `${hash.slice(0, 12)}…`, ttlSeconds: 86_400, maxPayloadBytes: 1_000_000 });
+    expect(isGateJobData({ ...gate, groupId: '' })).toBe(false);
+    expect(isRunJobData({ ...run, startNode: undefined })).toBe(false);
+    expect(isRunJobData({ ...run, v: 1 })).toBe(false);
   });
 
   it('returns anything else unchanged', () => {

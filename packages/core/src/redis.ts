@@ -32,7 +32,7 @@ export { Barrier, RecordCode, parseDecisionSnapshot } from './distributed/barrie
 export type { BarrierMeta, BranchOutcome, RecordResult, Decision, DecisionSnapshot } from './distributed/barrier';
 export { createRedisClient, connectChecked, redisAddress } from './distributed/connection';
 export { parseJobData, jobDisplayName, JOB_PAYLOAD_VERSION } from './distributed/job-data';
-export type { BranchJobData, GroupJobData, GroupTimeoutJobData, RunJobData, JobData, JobKind } from './distributed/job-data';
+export type { BranchJobData, GateJobData, GroupJobData, GroupTimeoutJobData, RunJobData, JobData, JobKind } from './distributed/job-data';
 export { errorSummary, remoteError } from './distributed/outcomes';
 export type { ErrorSummary } from './distributed/outcomes';
 export { WorkerHeartbeat, QueueLiveness, HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_MS } from './distributed/worker-heartbeat';
