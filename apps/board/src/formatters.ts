@@ -75,6 +75,11 @@ export function isRunJobData(v: unknown): v is RunJobData {
   return isObj(v) && v.v === JOB_PAYLOAD_VERSION && v.kind === 'run' && isStr(v.runId) && isStr(v.graphHash) && isStr(v.startNode) && typeof v.workflow === 'string';
 }
 
+/** Any job payload of ours that the board decodes (every kind core's `jobDisplayName` names). */
+function isGraflowJobData(v: unknown): v is BranchJobData | GroupJobData | GroupTimeoutJobData | GateJobData | RunJobData {
+  return isBranchJobData(v) || isGroupJobData(v) || isGroupTimeoutJobData(v) || isGateJobData(v) || isRunJobData(v);
+}
+
 /** Never lets a formatter's bug reach Bull Board: the raw value is shown instead. */
 function safe<T, R>(format: (value: T) => R, fallback: (value: T) => R): (value: T) => R {
   return (value) => {
@@ -92,8 +97,7 @@ const shortHash = (hash: string): string => (hash.length > 12 ? `${hash.slice(0,
 export const formatJobName = safe(
   (job: NamedJob): string => {
     const d = job.data;
-    if (isBranchJobData(d) || isGroupJobData(d) || isGroupTimeoutJobData(d) || isGateJobData(d) || isRunJobData(d)) return jobDisplayName(d);
-    return job.name ?? '';
+    return isGraflowJobData(d) ? jobDisplayName(d) : job.name ?? '';
   },
   (job) => job?.name ?? '',
 );
