@@ -149,32 +149,49 @@ export interface DecisionSnapshot {
  */
 export function parseDecisionSnapshot(bytes: Buffer): DecisionSnapshot | undefined {
   if (bytes.length < 2 || bytes[0] !== 0x53 || bytes[1] !== 0x31) return undefined; // "S1"
+  // A producer parses one per run: digits are read in place, without a string per count.
   let at = 2;
-  const number = (): number => {
-    const colon = bytes.indexOf(0x3a, at);
-    if (colon < 0) throw new RangeError('truncated');
-    const n = Number(bytes.toString('latin1', at, colon));
-    if (!Number.isInteger(n) || n < 0) throw new RangeError('not a count');
-    at = colon + 1;
+  const count = (): number => {
+    let n = 0;
+    const first = at;
+    for (let c = bytes[at]; c !== 0x3a; c = bytes[++at]) {
+      if (c === undefined || c < 0x30 || c > 0x39 || at - first > 9) throw new RangeError('not a count');
+      n = n * 10 + (c - 0x30);
+    }
+    if (at === first) throw new RangeError('not a count');
+    at++;
     return n;
   };
-  const hash = (): Array<[string, Buffer]> => {
-    const count = number();
-    if (count % 2 !== 0) throw new RangeError('odd field count');
-    const fields: Array<[string, Buffer]> = [];
-    for (let i = 0; i < count; i += 2) {
-      const keyLength = number();
-      const key = bytes.toString('utf8', at, (at += keyLength));
-      const valueLength = number();
-      if (at + valueLength > bytes.length) throw new RangeError('truncated');
-      fields.push([key, bytes.subarray(at, (at += valueLength))]);
-    }
-    return fields;
+  /** Skips one netstring; its bytes are then [at - length, at). */
+  const skip = (): number => {
+    const length = count();
+    if (at + length > bytes.length) throw new RangeError('truncated');
+    at += length;
+    return length;
+  };
+  const text = (): string => {
+    const length = skip();
+    return bytes.toString('utf8', at - length, at);
+  };
+  const field = (): Buffer => {
+    const length = skip();
+    return bytes.subarray(at - length, at);
+  };
+  const strings = (): Record<string, string> => {
+    const out: Record<string, string> = {};
+    const n = count();
+    if (n % 2 !== 0) throw new RangeError('odd field count');
+    for (let i = 0; i < n; i += 2) out[text()] = text();
+    return out;
   };
   try {
-    const meta = parseMeta(Object.fromEntries(hash().map(([k, v]) => [k, v.toString()])));
-    const outcomes = parseOutcomes(Object.fromEntries(hash()));
-    const also = Object.fromEntries(hash().map(([k, v]) => [k, v.toString()]));
+    const meta = parseMeta(strings());
+    const raw: Record<string, Buffer> = {};
+    const n = count();
+    if (n % 2 !== 0) throw new RangeError('odd field count');
+    for (let i = 0; i < n; i += 2) raw[text()] = field();
+    const outcomes = parseOutcomes(raw);
+    const also = strings();
     if (at !== bytes.length || !meta?.decided) return undefined;
     return { meta, outcomes, also };
   } catch {
@@ -188,8 +205,8 @@ function parseOutcomes(raw: Record<string, Buffer>): Map<number, BranchOutcome> 
   for (const [index, value] of Object.entries(raw)) {
     if (index === OUTCOMES_PLACEHOLDER) continue;
     const colon = value.indexOf(0x3a);
-    const status = value.subarray(0, colon).toString();
-    out.set(Number(index), { ok: status.endsWith('ok'), late: status.startsWith('late'), payload: value.subarray(colon + 1) });
+    // "ok", "fail", "lateok" or "latefail": the byte before the colon tells ok, the first late.
+    out.set(Number(index), { ok: value[colon - 1] === 0x6b, late: value[0] === 0x6c, payload: value.subarray(colon + 1) });
   }
   return out;
 }
@@ -197,15 +214,16 @@ function parseOutcomes(raw: Record<string, Buffer>): Map<number, BranchOutcome> 
 /** Meta hash fields to numbers; undefined when the barrier does not exist. */
 function parseMeta(m: Record<string, string>): BarrierMeta | undefined {
   if (m.total === undefined) return undefined;
-  return {
+  const meta: BarrierMeta = {
     total: Number(m.total),
     done: Number(m.done),
     ok: Number(m.ok),
     fail: Number(m.fail),
     decided: (m.decided ?? '') as Decision | '',
-    ...(m.decidedReason ? { decidedReason: m.decidedReason } : {}),
-    ...(m.decidedDetail ? { decidedDetail: m.decidedDetail } : {}),
     dispatched: m.dispatched === '1',
     kind: m.kind ?? '',
   };
+  if (m.decidedReason) meta.decidedReason = m.decidedReason;
+  if (m.decidedDetail) meta.decidedDetail = m.decidedDetail;
+  return meta;
 }

@@ -32,7 +32,7 @@ export async function addGroupFlow(
 ): Promise<void> {
   const first = Array.from({ length: Math.min(count, FLOW_CHUNK) }, (_, i) => branchJob(i));
   if (count <= FLOW_CHUNK) {
-    await Promise.all([before, runtime.flows.add({ ...parent, children: first })]);
+    await Promise.all([before, runtime.flows.add(Object.assign({}, parent, { children: first }))]);
     return;
   }
   const gateId = `${parent.opts!.jobId!}-gate`;
@@ -42,7 +42,7 @@ export async function addGroupFlow(
     data: gateData,
     opts: { jobId: gateId, delay: GATE_DELAY_MS, removeOnComplete: true, removeOnFail: true },
   };
-  await Promise.all([before, runtime.flows.add({ ...parent, children: [gate, ...first] })]);
+  await Promise.all([before, runtime.flows.add(Object.assign({}, parent, { children: [gate, ...first] }))]);
   const parentRef = { id: parent.opts!.jobId!, queue: runtime.queueFor(parent.queueName).qualifiedName };
   for (let start = FLOW_CHUNK; start < count; start += FLOW_CHUNK) {
     const byQueue = new Map<string, FlowJob[]>();
@@ -53,7 +53,9 @@ export async function addGroupFlow(
       byQueue.set(job.queueName, list);
     }
     for (const [queueName, jobs] of byQueue) {
-      await runtime.queueFor(queueName).addBulk(jobs.map((j) => ({ name: j.name, data: j.data, opts: { ...j.opts, parent: parentRef } })));
+      // Each job was just built for this call: its options take the parent in place (a copy of
+      // them per branch cost more than the rest of building the job).
+      await runtime.queueFor(queueName).addBulk(jobs.map((j) => ({ name: j.name, data: j.data, opts: Object.assign(j.opts ?? {}, { parent: parentRef }) })));
     }
   }
   const gateJob = await Job.fromId(runtime.queue, gateId);

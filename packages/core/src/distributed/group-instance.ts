@@ -35,9 +35,8 @@ export interface GroupInstance {
 export function groupInstance(runtime: RedisRuntime, graph: Graph | undefined, group: GroupNode, run: RunRef, groupKey: string): GroupInstance {
   const { runId, limits } = run;
   const wake = run.notify ? { channel: run.notify, message: cancelKey(runId, groupKey) } : undefined;
-  return {
+  const instance: GroupInstance = {
     group,
-    ...(graph ? { graph } : {}),
     run,
     runId,
     groupKey,
@@ -45,6 +44,8 @@ export function groupInstance(runtime: RedisRuntime, graph: Graph | undefined, g
     jobId: groupJobId(runId, run.epoch, groupKey),
     limits,
   };
+  if (graph) instance.graph = graph;
+  return instance;
 }
 
 /** The run a job belongs to, as its data names it (limits under the worker's ceiling). */

@@ -76,9 +76,9 @@ export interface GateJobData extends RunScopedJob {
 export type JobData = BranchJobData | GroupJobData | GroupTimeoutJobData | GateJobData | RunJobData;
 export type JobKind = JobData['kind'];
 
-const STRING_FIELDS = ['runId', 'epoch', 'graphHash'] as const;
-const GROUP_FIELDS = ['groupId', 'groupKey'] as const;
-const RUN_FIELDS = ['startNode', 'workflow'] as const;
+/** Non-empty strings a job must carry: a run job's, and every other kind's. */
+const RUN_JOB_STRINGS = ['runId', 'epoch', 'graphHash', 'startNode', 'workflow'] as const;
+const GROUP_JOB_STRINGS = ['runId', 'epoch', 'graphHash', 'groupId', 'groupKey'] as const;
 const KINDS: readonly JobKind[] = ['branch', 'group', 'group-timeout', 'gate', 'run'];
 
 /** The policy spec is not needed by workers (the barrier holds it); kept for operators. */
@@ -108,7 +108,7 @@ export function parseJobData(jobId: string, data: unknown): JobData {
   const d = data as Record<string, unknown>;
   if (d.v !== JOB_PAYLOAD_VERSION) throw new MalformedJobError(jobId, `unsupported payload version ${shown(d.v)} (expected ${JOB_PAYLOAD_VERSION})`);
   if (!KINDS.includes(d.kind as JobKind)) throw new MalformedJobError(jobId, `unknown job kind ${shown(d.kind)} (expected ${KINDS.join(', ')})`);
-  for (const f of [...STRING_FIELDS, ...(d.kind === 'run' ? RUN_FIELDS : GROUP_FIELDS)]) {
+  for (const f of d.kind === 'run' ? RUN_JOB_STRINGS : GROUP_JOB_STRINGS) {
     if (typeof d[f] !== 'string' || d[f] === '') throw new MalformedJobError(jobId, `field '${f}' must be a non-empty string`);
   }
   if (d.notify !== undefined && typeof d.notify !== 'string') throw new MalformedJobError(jobId, "field 'notify' must be a string");

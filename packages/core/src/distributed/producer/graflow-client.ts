@@ -90,7 +90,7 @@ export class GraflowClient implements ProducerClient {
   openRun(graph: Graph, options: RunSessionOptions): Promise<RunSession> {
     if (this.closed) throw new ClientClosedError();
     const runId = options.runId ?? randomUUID();
-    return openRun(this.shardClients[this.namespace.shardIndexOf(runId)]!, graph, { ...options, runId, generatedId: options.runId === undefined });
+    return openRun(this.shardClients[this.namespace.shardIndexOf(runId)]!, graph, Object.assign({}, options, { runId, generatedId: options.runId === undefined }));
   }
 
   /** @internal Enqueues a durable run (`workflow.submit()`) in its shard; resolves with its id once it is enqueued. */
