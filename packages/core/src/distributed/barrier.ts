@@ -205,7 +205,8 @@ function parseOutcomes(raw: Record<string, Buffer>): Map<number, BranchOutcome> 
   for (const [index, value] of Object.entries(raw)) {
     if (index === OUTCOMES_PLACEHOLDER) continue;
     const colon = value.indexOf(0x3a);
-    // "ok", "fail", "lateok" or "latefail": the byte before the colon tells ok, the first late.
+    // The status is "ok", "fail", "lateok" or "latefail": its last letter ('k' or 'l') tells ok
+    // from fail, and only a late one starts with 'l'.
     out.set(Number(index), { ok: value[colon - 1] === 0x6b, late: value[0] === 0x6c, payload: value.subarray(colon + 1) });
   }
   return out;
