@@ -177,21 +177,18 @@ export function parseDecisionSnapshot(bytes: Buffer): DecisionSnapshot | undefin
     const length = skip();
     return bytes.subarray(at - length, at);
   };
-  const strings = (): Record<string, string> => {
-    const out: Record<string, string> = {};
+  /** One hash: a field count, then field names and values (each read by `value`). */
+  const hash = <V>(value: () => V): Record<string, V> => {
+    const out: Record<string, V> = {};
     const n = count();
     if (n % 2 !== 0) throw new RangeError('odd field count');
-    for (let i = 0; i < n; i += 2) out[text()] = text();
+    for (let i = 0; i < n; i += 2) out[text()] = value();
     return out;
   };
   try {
-    const meta = parseMeta(strings());
-    const raw: Record<string, Buffer> = {};
-    const n = count();
-    if (n % 2 !== 0) throw new RangeError('odd field count');
-    for (let i = 0; i < n; i += 2) raw[text()] = field();
-    const outcomes = parseOutcomes(raw);
-    const also = strings();
+    const meta = parseMeta(hash(text));
+    const outcomes = parseOutcomes(hash(field));
+    const also = hash(text);
     if (at !== bytes.length || !meta?.decided) return undefined;
     return { meta, outcomes, also };
   } catch {
