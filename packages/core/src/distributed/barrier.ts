@@ -61,10 +61,10 @@ export function policyArgs(spec: PolicySpec, members: string[]): { kind: string;
 
 /** Typed wrappers over the barrier's Lua scripts; key order is computed here and nowhere else. */
 export class Barrier {
-  private readonly redis: ScriptClient;
+  private readonly scripts: ScriptClient;
 
   constructor(
-    redis: Redis,
+    private readonly redis: Redis,
     readonly keys: BarrierKeys,
     private readonly ttlSeconds: number,
     /** The producer waiting on this group, if any (a nested group's waiter is its parent job). */
@@ -72,7 +72,7 @@ export class Barrier {
     /** The run's notify channel when the run has events on: the scripts then report group events. */
     private readonly eventsChannel = '',
   ) {
-    this.redis = scripted(redis);
+    this.scripts = scripted(redis);
   }
 
   /**
@@ -82,13 +82,13 @@ export class Barrier {
   async init(total: number, spec: PolicySpec, members: string[], groupId: string): Promise<boolean> {
     const { kind, param } = policyArgs(spec, members);
     const { meta, outcomes, runKeys, groups, events, groupKey } = this.keys;
-    const created = await this.redis.graflowBarrierInit(meta, outcomes, runKeys, groups, events, total, kind, param, this.ttlSeconds, groupId, groupKey, this.eventsChannel);
+    const created = await this.scripts.graflowBarrierInit(meta, outcomes, runKeys, groups, events, total, kind, param, this.ttlSeconds, groupId, groupKey, this.eventsChannel);
     return created === 1;
   }
 
   /** Records a branch outcome; with `resultOf`, an ok payload is also stored as that node's result. */
   async record(index: number, status: 'ok' | 'fail', payload: Buffer, resultOf = ''): Promise<RecordResult> {
-    const [code, done, ok, fail, decided] = await this.redis.graflowBarrierRecord(
+    const [code, done, ok, fail, decided] = await this.scripts.graflowBarrierRecord(
       this.keys.meta, this.keys.outcomes, this.keys.results, this.keys.events, this.keys.control,
       index, status, payload, this.ttlSeconds, resultOf, this.wake?.channel ?? '', this.wake?.message ?? '', this.eventsChannel,
     );
@@ -98,7 +98,7 @@ export class Barrier {
   /** Decides from outside the record script; true when this call decided. */
   async decide(decision: Decision, reason: string, detail = ''): Promise<boolean> {
     const { meta, events } = this.keys;
-    return (await this.redis.graflowBarrierDecide(meta, events, decision, reason, detail, this.wake?.channel ?? '', this.wake?.message ?? '', this.eventsChannel, this.ttlSeconds)) === 1;
+    return (await this.scripts.graflowBarrierDecide(meta, events, decision, reason, detail, this.wake?.channel ?? '', this.wake?.message ?? '', this.eventsChannel, this.ttlSeconds)) === 1;
   }
 
   async meta(): Promise<BarrierMeta | undefined> {
@@ -107,7 +107,7 @@ export class Barrier {
 
   /** A redelivered branch's first look, in one call: the barrier, and whether `index` is recorded. */
   async lookup(index: number): Promise<{ meta: BarrierMeta | undefined; recorded: boolean }> {
-    const [recorded, ...flat] = await this.redis.graflowBarrierLookup(this.keys.meta, this.keys.outcomes, index);
+    const [recorded, ...flat] = await this.scripts.graflowBarrierLookup(this.keys.meta, this.keys.outcomes, index);
     const fields: Record<string, string> = {};
     for (let i = 0; i + 1 < flat.length; i += 2) fields[String(flat[i])] = String(flat[i + 1]);
     return { meta: parseMeta(fields), recorded: recorded === 1 };
@@ -123,7 +123,7 @@ export class Barrier {
    */
   async snapshot(alsoRead: string): Promise<{ meta: BarrierMeta | undefined; outcomes?: Map<number, BranchOutcome>; also: Record<string, string> }> {
     // Three plain commands written in one tick share one socket write (see createRedisClient),
-    // like a pipeline, without building an ioredis Pipeline (it copies every defined script).
+    // like a pipeline, without building an ioredis Pipeline (it copies every script defined on the client).
     const [meta, outcomes, also] = await Promise.all([this.redis.hgetall(this.keys.meta), this.redis.hgetallBuffer(this.keys.outcomes), this.redis.hgetall(alsoRead)]);
     const parsed = parseMeta(meta);
     return parsed?.decided ? { meta: parsed, outcomes: parseOutcomes(outcomes), also } : { meta: parsed, also };
