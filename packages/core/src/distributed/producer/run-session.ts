@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { RunControl, RunState } from '../../channels/channel';
 import type { GroupExecutor } from '../../engine/scope';
 import type { Graph } from '../../graph/types';
@@ -6,7 +6,7 @@ import type { RunRef } from '../group-instance';
 import type { RunLimits } from '../run-limits';
 import type { EventSink } from '../../events/run-event';
 import { RedisEventSink } from '../events/redis-event-sink';
-import { claimRun } from '../run-claim';
+import { claimRun, newEpoch } from '../run-claim';
 import { completeRun, finishRun, type RunOutcome } from '../run-job/finish-run';
 import { PayloadTooLargeError } from '../../errors';
 import { keepRunAlive } from '../run-keepalive';
@@ -57,7 +57,7 @@ export async function openRun(client: ProducerClient, graph: Graph, options: Run
   const runId = options.runId ?? randomUUID();
   const keys = runtime.keys(runId);
   const ttl = options.limits.ttlSeconds;
-  const epoch = randomBytes(4).toString('hex');
+  const epoch = newEpoch();
   const claim = claimRun(runtime, runId, { ttlSeconds: ttl, status: 'running', name: graph.name, epoch });
   // A run id this process just generated cannot be in use: its claim goes out ahead of the run's
   // first commands on the same connection (Redis runs it first) and is awaited when the run ends.
