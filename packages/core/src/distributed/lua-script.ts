@@ -8,11 +8,13 @@ type ReplyEncoding = 'utf8' | null;
  * EVALSHA after that, and EVAL again after a NOSCRIPT), so a script keeps its place among the
  * commands written after it. What differs is the encoding of a command with a Buffer argument (an
  * outcome's payload): ioredis builds it from one piece per argument, each measured twice and
- * written on its own, which took 22 µs for a 13-argument record against 11 µs for the same
- * command with a string; here the strings around each Buffer are joined first.
+ * written on its own (8.1 µs for a 13-argument record, against 2.7 µs for the same command with
+ * a string); here the strings around each Buffer are joined first (3.5 µs).
  */
 export class LuaScript {
   readonly sha: string;
+  /** Sockets this script was sent on as EVAL (so Redis has it); emptied by a NOSCRIPT reply. */
+  private readonly loaded = { sockets: new WeakSet<object>() };
   private readonly Command: new (args: unknown[], replyEncoding: ReplyEncoding) => Command;
 
   constructor(
@@ -21,27 +23,21 @@ export class LuaScript {
   ) {
     const sha = createHash('sha1').update(lua).digest('hex');
     this.sha = sha;
-    const loaded = new WeakSet<object>();
+    const loaded = this.loaded;
     this.Command = class ScriptCommand extends Command {
       constructor(args: unknown[], replyEncoding: ReplyEncoding) {
         super('evalsha', args as never[], { replyEncoding });
       }
 
       override toWritable(socket: object): string | Buffer {
-        if (!loaded.has(socket)) {
-          loaded.add(socket);
+        if (!loaded.sockets.has(socket)) {
+          loaded.sockets.add(socket);
           this.name = 'eval';
           this.args[0] = lua;
         } else if (this.name === 'eval') {
           this.name = 'evalsha';
           this.args[0] = sha;
         }
-        const reject = this.reject;
-        this.reject = (err: Error) => {
-          // The server's cache was emptied (SCRIPT FLUSH, a failover): load it again on this socket.
-          if (err.message.includes('NOSCRIPT')) loaded.delete(socket);
-          reject.call(this, err);
-        };
         return encode(this.name, this.args as Array<string | Buffer>);
       }
     };
@@ -53,6 +49,9 @@ export class LuaScript {
     const reply = redis.sendCommand(command) as Promise<unknown>;
     return reply.catch((err: Error) => {
       if (!err.message.includes('NOSCRIPT')) throw err;
+      // The server's script cache was emptied (SCRIPT FLUSH, a failover to a replica that never
+      // loaded it): every socket loads it again with its next call, this one first.
+      this.loaded.sockets = new WeakSet();
       return redis.sendCommand(new this.Command([this.sha, this.numberOfKeys, ...args], replyEncoding)) as Promise<unknown>;
     });
   }
