@@ -10,9 +10,10 @@ export enum RecordCode {
   NoBarrier = -1,
   Duplicate = 0,
   Pending = 1,
-  /** @public barrier-record-5.lua returns it; callers treat it as the default "decided" case. */
+  /** @public barrier-record-6.lua returns it; callers treat it as the default "decided" case. */
   DecidedSuccess = 2,
   DecidedFailure = 3,
+  /** @public barrier-record-6.lua returns it for an outcome after the decision. */
   Late = 4,
 }
 
@@ -89,7 +90,7 @@ export class Barrier {
   /** Records a branch outcome; with `resultOf`, an ok payload is also stored as that node's result. */
   async record(index: number, status: 'ok' | 'fail', payload: Buffer, resultOf = ''): Promise<RecordResult> {
     const [code, done, ok, fail, decided] = await this.scripts.graflowBarrierRecord(
-      this.keys.meta, this.keys.outcomes, this.keys.results, this.keys.events, this.keys.control,
+      this.keys.meta, this.keys.outcomes, this.keys.results, this.keys.events, this.keys.control, this.keys.groupJob ?? this.keys.meta,
       index, status, payload, this.ttlSeconds, resultOf, this.wake?.channel ?? '', this.wake?.message ?? '', this.eventsChannel,
     );
     return { code, done, ok, fail, decided: decided as Decision | '' };
@@ -143,7 +144,7 @@ export interface DecisionSnapshot {
 }
 
 /**
- * The snapshot a deciding record sends with its wake-up (see barrier-record-5.lua): "S1", then
+ * The snapshot a deciding record sends with its wake-up (see barrier-record-6.lua): "S1", then
  * the meta, outcomes and control hashes, each as "<count>:" and count netstrings. Undefined for
  * anything else (a message without one, or one this version cannot read): the waiter then reads.
  */

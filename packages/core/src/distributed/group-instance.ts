@@ -1,7 +1,7 @@
 import type { Graph, GroupNode } from '../graph/types';
 import { Barrier } from './barrier';
 import { branchQueue } from './branch-queue';
-import { cancelKey, DEFAULT_QUEUE, groupJobId, runChannel } from './keys';
+import { bullJobKey, cancelKey, DEFAULT_QUEUE, groupJobId, runChannel } from './keys';
 import type { RedisRuntime } from './redis-runtime';
 import type { RunLimits } from './run-limits';
 
@@ -35,13 +35,16 @@ export interface GroupInstance {
 export function groupInstance(runtime: RedisRuntime, graph: Graph | undefined, group: GroupNode, run: RunRef, groupKey: string): GroupInstance {
   const { runId, limits } = run;
   const wake = run.notify ? { channel: run.notify, message: cancelKey(runId, groupKey) } : undefined;
+  const jobId = groupJobId(runId, run.epoch, groupKey);
+  const keys = runtime.keys(runId).barrier(groupKey);
+  keys.groupJob = bullJobKey(runtime.prefix, DEFAULT_QUEUE, jobId);
   const instance: GroupInstance = {
     group,
     run,
     runId,
     groupKey,
-    barrier: new Barrier(runtime.redis, runtime.keys(runId).barrier(groupKey), limits.ttlSeconds, wake, run.events ? runChannel(runtime.prefix, runId) : ''),
-    jobId: groupJobId(runId, run.epoch, groupKey),
+    barrier: new Barrier(runtime.redis, keys, limits.ttlSeconds, wake, run.events ? runChannel(runtime.prefix, runId) : ''),
+    jobId,
     limits,
   };
   if (graph) instance.graph = graph;

@@ -73,6 +73,11 @@ export interface BarrierKeys {
   events: string;
   /** The run's control flags (sent to the waiter with a decision). */
   control: string;
+  /**
+   * The group's BullMQ job hash, whose progress a run with events keeps (see barrier-record);
+   * absent where no job is known (the record then writes none).
+   */
+  groupJob?: string;
   /** Not a key: the group instance's id within the run, as registered in `groups`. */
   groupKey: string;
 }
@@ -83,6 +88,11 @@ export interface BarrierKeys {
  */
 export function wakeChannel(prefix: string, clientId: string): string {
   return `${prefix}:wake:${clientId}`;
+}
+
+/** The hash BullMQ keeps a job in (what its `QueueBase.toKey(jobId)` names). */
+export function bullJobKey(prefix: string, queue: string, jobId: string): string {
+  return `${prefix}:${queue}:${jobId}`;
 }
 
 /** Sorted set of the workers serving one queue, by last heartbeat (see worker-heartbeat.lua). */

@@ -175,10 +175,6 @@ export class ProcessorContext {
     if (rec.code === RecordCode.IndexOutOfRange) {
       throw new MalformedJobError(instance.jobId, `branch index outside group '${instance.group.id}' (a forged or corrupt job); nothing was recorded`);
     }
-    // Bull Board shows a group's progress from its job; only runs with events pay for the write.
-    if (instance.run.events && rec.code > RecordCode.Duplicate && rec.code !== RecordCode.Late) {
-      void this.runtime.queue.updateJobProgress(instance.jobId, { done: rec.done, total: instance.group.members.length }).catch(() => undefined);
-    }
     const decided = rec.code === RecordCode.Pending ? await applyCustomPolicy(instance) : undefined;
     if (rec.code === RecordCode.DecidedFailure || decided === 'failed') await cancelGroup(this.runtime, instance);
   }

@@ -13,7 +13,7 @@ export interface ScriptClient {
     total: number, kind: string, param: string, ttl: number, groupId: string, groupKey: string, eventsChannel: string,
   ): Promise<number>;
   graflowBarrierRecord(
-    meta: string, outcomes: string, results: string, events: string, control: string,
+    meta: string, outcomes: string, results: string, events: string, control: string, groupJob: string,
     index: number, status: string, payload: Buffer, ttl: number, nodeId: string, channel: string, message: string, eventsChannel: string,
   ): Promise<[number, number, number, number, string]>;
   graflowBarrierDecide(

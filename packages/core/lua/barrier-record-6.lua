@@ -8,6 +8,8 @@
   KEYS[3] results   the run's results hash (node id -> msgpack value)
   KEYS[4] events    the run's event stream (see emit-event); written only when ARGV[8] is set
   KEYS[5] control   the run's control flags (read only: sent with a decision, see below)
+  KEYS[6] groupJob  the group's BullMQ job hash (written only when ARGV[8] is set, see Events), or
+                    KEYS[1] again when the caller knows no job (nothing is written then)
   ARGV[1] index     branch index within the group, 0 <= index < total
   ARGV[2] status    "ok" | "fail"
   ARGV[3] payload   msgpack of the branch value, or of the error summary
@@ -33,7 +35,10 @@
   it would exceed SNAPSHOT_MAX_BYTES.
   With ARGV[8]: "group:progress" { groupId, groupKey, total, done, ok, failed } for each counted
   outcome (not duplicates, not late ones), then "group:decided" (with decision) when this call
-  decides (see group-event).
+  decides (see group-event). The group job's "progress" field (what BullMQ's Job.progress and
+  Bull Board read) becomes {"done":done,"total":total} in the same step, when the job exists:
+  written by each branch's worker after its reply, two workers' writes could land out of order
+  and leave an ended group showing fewer branches done than it had.
 ]]
 --- @include "includes/policy-decision"
 --- @include "includes/apply-decision"
@@ -94,6 +99,9 @@ redis.call('HSET', KEYS[1], 'done', done, 'ok', ok, 'fail', fail)
 local decision = policyDecision(m[3], m[4], total, done, fail, ARGV[1], ARGV[2])
 if ARGV[8] ~= '' then
   emitGroupEvent(KEYS[1], KEYS[4], ARGV[8], ARGV[4], 'group:progress', {})
+  if KEYS[6] ~= KEYS[1] and redis.call('EXISTS', KEYS[6]) == 1 then
+    redis.call('HSET', KEYS[6], 'progress', '{"done":' .. done .. ',"total":' .. total .. '}')
+  end
 end
 if decision == '' then
   return { 1, done, ok, fail, '' }
