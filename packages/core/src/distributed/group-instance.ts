@@ -37,7 +37,8 @@ export function groupInstance(runtime: RedisRuntime, graph: Graph | undefined, g
   const wake = run.notify ? { channel: run.notify, message: cancelKey(runId, groupKey) } : undefined;
   const jobId = groupJobId(runId, run.epoch, groupKey);
   const keys = runtime.keys(runId).barrier(groupKey);
-  keys.groupJob = bullJobKey(runtime.prefix, DEFAULT_QUEUE, jobId);
+  // Only a run with events keeps its group job's progress: other records carry no job key.
+  if (run.events) keys.groupJob = bullJobKey(runtime.prefix, DEFAULT_QUEUE, jobId);
   const instance: GroupInstance = {
     group,
     run,
