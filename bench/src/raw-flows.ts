@@ -1,4 +1,5 @@
 import { FlowProducer, QueueEvents, type FlowJob } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { DEFAULT_QUEUE } from '@graflow/core/redis';
 
 /** The retention Graflow gives its jobs (run TTL), so both sides pay the same cleanup. */
@@ -21,9 +22,10 @@ export class RawFlows {
     events.on('failed', ({ jobId, failedReason }) => this.settle(jobId, new Error(`raw flow parent ${jobId} failed: ${failedReason}`)));
   }
 
-  static async open(redis: { host: string; port: number }, prefix: string): Promise<RawFlows> {
+  /** `flowConnection`: add flows on this client (open, shared) instead of a connection of their own. */
+  static async open(redis: { host: string; port: number }, prefix: string, flowConnection?: Redis): Promise<RawFlows> {
     const connection = { host: redis.host, port: redis.port, maxRetriesPerRequest: null };
-    const producer = new FlowProducer({ connection, prefix });
+    const producer = new FlowProducer({ connection: flowConnection ?? connection, prefix });
     const events = new QueueEvents(DEFAULT_QUEUE, { connection, prefix });
     producer.on('error', () => undefined);
     events.on('error', () => undefined);
@@ -31,14 +33,17 @@ export class RawFlows {
     return new RawFlows(producer, events, prefix);
   }
 
-  /** Adds one flow of `branches` children and resolves when its parent job has completed. */
-  async run(branches: number): Promise<void> {
+  /**
+   * Adds one flow of `branches` children and resolves when its parent job has completed. Each
+   * child's data is `{ i }` (its index), with `extra` when given.
+   */
+  async run(branches: number, extra?: Record<string, unknown>): Promise<void> {
     const id = `raw-${process.pid}-${this.seq++}`;
     const done = new Promise<void>((resolve, reject) => this.waiters.set(id, { resolve, reject }));
     const children: FlowJob[] = Array.from({ length: branches }, (_, i) => ({
       name: 'branch',
       queueName: DEFAULT_QUEUE,
-      data: { i },
+      data: extra ? { i, ...extra } : { i },
       opts: { jobId: `${id}-b${i}`, attempts: 1, ignoreDependencyOnFailure: true, removeOnComplete: RETENTION, removeOnFail: RETENTION },
     }));
     try {

@@ -1,10 +1,11 @@
 /**
  * A benchmark worker, run as a child process so workers never share the producer's event loop.
  *
- *   node bench/dist/worker-process.js <graflow|raw> <port> <prefix> <concurrency>
+ *   node bench/dist/worker-process.js <graflow|raw|floor> <port> <prefix> <concurrency>
  *
  * `graflow` runs a `TaskWorker` with the bench no-op task registered; `raw` runs a plain BullMQ
- * `Worker` on queue `tasks` with a no-op processor. Both connect to 127.0.0.1. When started with
+ * `Worker` on queue `tasks` with a no-op processor; `floor` the same, recording each branch in its
+ * barrier first (see `barrier-floor.ts`). All connect to 127.0.0.1. When started with
  * an IPC channel (fork) it sends `{ type: 'ready' }` and answers `{ type: 'memory' }` requests;
  * otherwise it prints "ready". SIGTERM (or losing the parent) stops the worker and exits.
  */
@@ -13,8 +14,9 @@ import { TaskWorker } from '@graflow/worker';
 import { DEFAULT_QUEUE } from '@graflow/core/redis';
 import './bench-tasks';
 import { collectGarbage } from './stats';
+import { startFloorWorker } from './barrier-floor';
 
-export type WorkerMode = 'graflow' | 'raw';
+export type WorkerMode = 'graflow' | 'raw' | 'floor';
 
 /** A request from the bench to a worker process. */
 export interface MemoryRequest {
@@ -49,6 +51,7 @@ async function startWorker(mode: WorkerMode, port: number, prefix: string, concu
     // would make the worker build an event per branch that raw BullMQ never pays for.
     return { stop: () => worker.stop({ timeoutMs: 5_000 }), processed: () => worker.metrics.tasksProcessed };
   }
+  if (mode === 'floor') return await startFloorWorker(port, prefix, concurrency, () => report.tasksProcessed++);
   const worker = new Worker(DEFAULT_QUEUE, async (job) => {
     report.tasksProcessed++;
     return (job.data as { i?: number }).i ?? null;
@@ -60,8 +63,8 @@ async function startWorker(mode: WorkerMode, port: number, prefix: string, concu
 
 async function main(): Promise<void> {
   const [mode, port, prefix, concurrency] = process.argv.slice(2);
-  if ((mode !== 'graflow' && mode !== 'raw') || !port || !prefix || !concurrency) {
-    console.error('usage: worker-process.js <graflow|raw> <port> <prefix> <concurrency>');
+  if ((mode !== 'graflow' && mode !== 'raw' && mode !== 'floor') || !port || !prefix || !concurrency) {
+    console.error('usage: worker-process.js <graflow|raw|floor> <port> <prefix> <concurrency>');
     process.exit(2);
   }
   const report: MemoryReport = { type: 'memory', rss: 0, heapUsed: 0, graphLoads: { hits: 0, misses: 0 }, tasksProcessed: 0 };

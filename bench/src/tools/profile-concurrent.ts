@@ -1,11 +1,12 @@
 /**
  * Profiling aid (not part of `npm run bench`): runs many runs of one group against a private
  * redis-server and prints the CPU each process spent per run (producer, workers, Redis) and the
- * Redis commands per run; `MODE=raw` runs raw BullMQ flows instead, for the same figures.
+ * Redis commands per run; `MODE=raw` runs raw BullMQ flows instead, for the same figures, and
+ * `MODE=floor` raw flows plus only the barrier's Redis work (see `barrier-floor.ts`).
  *
  *   node bench/dist/tools/profile-concurrent.js [runs=1000] [inFlight=100]
  *
- * MODE=graflow|raw   WORKERS=2 (worker processes x 50)   BRANCHES=4 (group size)   WARM=200 (runs first)
+ * MODE=graflow|raw|floor   WORKERS=2 (worker processes x 50)   BRANCHES=4 (group size)   WARM=200 (runs first)
  * PROF_DIR=dir       also write a --cpu-prof of every worker into dir (run node with
  *                    --cpu-prof --cpu-prof-dir=dir for this producer's)
  * STATS=1            also print Redis' per-command calls and microseconds per run (INFO commandstats)
@@ -17,6 +18,7 @@ import { connect } from '@graflow/core';
 import { startRedisServer } from '@graflow/testing';
 import { fanOut } from '../distributed-bench';
 import { RawFlows } from '../raw-flows';
+import { BarrierFloor } from '../barrier-floor';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
@@ -30,7 +32,8 @@ async function main(): Promise<void> {
   const runs = Number(process.argv[2] ?? 1000);
   const inFlight = Number(process.argv[3] ?? 100);
   const branches = env('BRANCHES', 4);
-  const mode = (process.env.MODE ?? 'graflow') as 'graflow' | 'raw';
+  const mode = (process.env.MODE ?? 'graflow') as 'graflow' | 'raw' | 'floor';
+  if (mode === 'floor' && branches !== 4) throw new Error('MODE=floor runs four-branch groups only');
   const profDir = process.env.PROF_DIR;
   const server = await startRedisServer();
   const prefix = `prof-${process.pid}`;
@@ -42,7 +45,8 @@ async function main(): Promise<void> {
   const client = await connect({ host: server.host, port: server.port, keyPrefix: prefix });
   const wf = fanOut(branches);
   const raw = mode === 'raw' ? await RawFlows.open({ host: server.host, port: server.port }, prefix) : undefined;
-  const one = () => (raw ? raw.run(branches) : wf.run({ client }));
+  const floor = mode === 'floor' ? await BarrierFloor.open(server.port, prefix) : undefined;
+  const one = () => (raw ? raw.run(branches) : floor ? floor.run() : wf.run({ client }));
   const redisInfo = async () => {
     const text = String(await client.runtime.redis.info('all'));
     const num = (k: string) => Number(new RegExp(`${k}:([\\d.]+)`).exec(text)?.[1] ?? 0);
@@ -75,6 +79,7 @@ async function main(): Promise<void> {
   }
   await client.close();
   await raw?.close();
+  await floor?.close();
   for (const w of workers) {
     w.kill('SIGTERM');
     await new Promise((r) => w.once('exit', r));

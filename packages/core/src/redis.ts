@@ -38,6 +38,7 @@ export type { ErrorSummary } from './distributed/outcomes';
 export { WorkerHeartbeat, QueueLiveness, HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_MS } from './distributed/worker-heartbeat';
 export { GraflowClient } from './distributed/producer/graflow-client';
 export { claimRun } from './distributed/run-claim';
+export { completeRun } from './distributed/run-job/finish-run';
 export type { RunClaim } from './distributed/run-claim';
 export { touchRun, keepRunAlive } from './distributed/run-keepalive';
 export { endRunOfFailedJob } from './distributed/run-job/failed-run-job';
