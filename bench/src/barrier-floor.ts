@@ -5,13 +5,14 @@ import { Barrier, DEFAULT_QUEUE, RedisRuntime, RunKeys, claimRun, completeRun, e
 import { RawFlows } from './raw-flows';
 
 /**
- * The floor of the barrier contract, for `profile-concurrent.js` (`MODE=floor`): raw BullMQ
- * flows (the raw side's producer, QueueEvents and plain workers), plus exactly the Redis work a
- * Graflow run adds for its barrier, through Graflow's own scripts and wrappers, and nothing else
- * of Graflow (no engine, no job data beyond a child's run id, no wake-up channel):
- * - the producer claims the run id and creates the group's barrier before the flow, and ends the
- *   run (its status, output and the TTL of its keys) after the parent completes, reading its
- *   results back, as `run()` does;
+ * The floor of the barrier contract, for the bench's `concurrent` section and
+ * `profile-concurrent.js` (`MODE=floor`): raw BullMQ flows (the raw side's producer, QueueEvents
+ * and plain workers), plus exactly the Redis work a Graflow run adds for its barrier, through
+ * Graflow's own scripts and wrappers, and nothing else of Graflow (no engine, no job data beyond a
+ * child's run id, no wake-up channel):
+ * - the producer claims the run id and creates the group's barrier ahead of the flow (on the same
+ *   connection, as Graflow does), and ends the run (its status, output and the TTL of its keys)
+ *   after the parent completes, reading its results back, as `run()` does;
  * - each branch's worker records its outcome (and its result) in the barrier before its job
  *   completes.
  * What Graflow costs over this floor is its own layering; what the floor costs over raw BullMQ
